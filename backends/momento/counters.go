@@ -66,7 +66,9 @@ func (b *Backend) read(ctx context.Context, id string) (int64, bool, []byte, err
 	}
 }
 
-// parseCounter reads a stored value as a base-10 int64.
+// parseCounter reads a stored value as a base-10 int64. Anything else,
+// including integers beyond the int64 range, is not_integer, as it is for
+// Momento's Increment.
 func parseCounter(id string, raw []byte) (int64, error) {
 	n, err := strconv.ParseInt(string(raw), 10, 64)
 	if err == nil {
@@ -77,10 +79,10 @@ func parseCounter(id string, raw []byte) (int64, error) {
 	if len(shown) > 40 {
 		shown = shown[:40]
 	}
+	what := "which is not an integer"
 	if errors.Is(err, strconv.ErrRange) {
-		return 0, backends.Wrap(backends.CodeOverflow, err,
-			"counter %q holds %q, outside the int64 range; it is left unchanged", id, shown)
+		what = "an integer outside the int64 range"
 	}
 	return 0, backends.Wrap(backends.CodeNotInteger, err,
-		"counter %q holds %q, which is not an integer; it is left unchanged", id, shown)
+		"counter %q holds %q, %s; it is left unchanged", id, shown, what)
 }

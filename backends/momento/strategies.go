@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	sdk "github.com/momentohq/client-sdk-go/momento"
@@ -83,13 +84,17 @@ func (b *Backend) increment(ctx context.Context, id string) (backends.Result, er
 
 // incrementRefused explains a FailedPrecondition answer to Increment: the
 // store refused, so nothing changed. The stored value is read back to tell
-// a value that is no integer from one whose increment would overflow.
+// a value that is no integer from one whose increment would overflow, unless
+// the store's message already says it would overflow.
 func (b *Backend) incrementRefused(ctx context.Context, id string, cause error) error {
+	if strings.Contains(strings.ToLower(cause.Error()), "overflow") {
+		return overflowError(id)
+	}
+
 	current, _, _, err := b.read(ctx, id)
 	if err != nil {
 		var be *backends.Error
-		if errors.As(err, &be) && (be.Code == backends.CodeNotInteger ||
-			be.Code == backends.CodeOverflow) {
+		if errors.As(err, &be) && be.Code == backends.CodeNotInteger {
 			return err
 		}
 		return backends.Wrap(backends.CodeNotInteger, cause,

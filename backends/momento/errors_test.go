@@ -1,0 +1,336 @@
+package momento
+
+import (
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	sdk "github.com/momentohq/client-sdk-go/momento"
+	"github.com/momentohq/client-sdk-go/responses"
+	"google.golang.org/grpc/codes"
+
+	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/emulator"
+)
+
+func TestNewRejectsInvalidOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{"no target", Options{}},
+		{"both targets", Options{APIKey: fakeAPIKey("secret-1"), Endpoint: "127.0.0.1:1"}},
+		{"endpoint without port", Options{Endpoint: "localhost"}},
+		{"endpoint without host", Options{Endpoint: ":8080"}},
+		{"port zero", Options{Endpoint: "localhost:0"}},
+		{"port not a number", Options{Endpoint: "localhost:http"}},
+		{"port too large", Options{Endpoint: "localhost:70000"}},
+		{"negative attempts", Options{Endpoint: "localhost:8080", MaxAttempts: -1}},
+		{"negative TTL", Options{Endpoint: "localhost:8080", TTL: -time.Second}},
+		{"API key that is not one", Options{APIKey: "not-a-momento-key-secret-2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := New(context.Background(), tt.opts)
+			if err == nil {
+				b.Close()
+				t.Fatalf("New(%+v): got no error", tt.opts)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("the error shows the API key: %v", err)
+			}
+		})
+	}
+}
+
+// fakeAPIKey builds a key in the shape of Momento's v1 keys, pointing at a
+// domain that does not resolve.
+func fakeAPIKey(secret string) string {
+	payload := `{"endpoint":"cell-test.invalid","api_key":"` + secret + `"}`
+	return base64.StdEncoding.EncodeToString([]byte(payload))
+}
+
+func TestTarget(t *testing.T) {
+	srv := emulator.RunT(t)
+	const lib = "github.com/momentohq/client-sdk-go v1.38.0"
+
+	tests := []struct {
+		name string
+		opts Options
+		want backends.Target
+	}{
+		{"endpoint", Options{Endpoint: srv.Addr()},
+			backends.Target{Kind: backends.KindLocal, Address: srv.Addr(), Library: lib}},
+		{"endpoint, embedded", Options{Endpoint: srv.Addr(), Kind: backends.KindEmbedded},
+			backends.Target{Kind: backends.KindEmbedded, Address: srv.Addr(), Library: lib}},
+		{"API key", Options{APIKey: fakeAPIKey("secret-3")},
+			backends.Target{Kind: backends.KindCloud, Address: "cache.cell-test.invalid:443",
+				Library: lib}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Logger = slog.New(slog.DiscardHandler)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			b, err := New(ctx, tt.opts)
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			defer b.Close()
+
+			if got := b.Target(); got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			if b.Name() != backends.Momento {
+				t.Errorf("Name: got %q, want %q", b.Name(), backends.Momento)
+			}
+		})
+	}
+}
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// TestTargetDownAtStart: New succeeds with nothing listening, requests are
+// unavailable, and once a server listens the backend creates its cache and
+// works.
+func TestTargetDownAtStart(t *testing.T) {
+	addr := freeAddr(t)
+	b, err := New(context.Background(), Options{
+		Endpoint: addr, Cache: testCache, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatalf("New with the target down: %v", err)
+	}
+	defer b.Close()
+	ctx := ctxT(t)
+
+	wantCode(t, b.Health(ctx), backends.CodeUnavailable)
+	for _, s := range []struct {
+		id  string
+		max int64
+	}{{inc, 0}, {pub, 5}, {cas, 5}} {
+		_, err := b.Increment(ctx, s.id, "down", s.max)
+		wantCode(t, err, backends.CodeUnavailable)
+	}
+	_, err = b.Get(ctx, "down")
+	wantCode(t, err, backends.CodeUnavailable)
+
+	srv, err := emulator.RunWithOptions(emulator.Options{
+		Addr: addr, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatalf("start the emulator on %s: %v", addr, err)
+	}
+	defer srv.Close()
+
+	// gRPC waits a little before dialling again after a failure.
+	deadline := time.Now().Add(20 * time.Second)
+	for err = b.Health(ctx); err != nil; err = b.Health(ctx) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Health after the target came up: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	res, err := b.Increment(ctx, cas, "down", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Value != 1 {
+		t.Errorf("got %d, want 1", res.Value)
+	}
+	wantCacheListed(t, b)
+}
+
+func wantCacheListed(t *testing.T, b *Backend) {
+	t.Helper()
+	resp, err := b.client.ListCaches(ctxT(t), &sdk.ListCachesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range resp.(*responses.ListCachesSuccess).Caches() {
+		names = append(names, c.Name())
+	}
+	if !slices.Contains(names, b.cache) {
+		t.Errorf("caches %v: want %q among them", names, b.cache)
+	}
+}
+
+// TestTargetClosed: a server that goes away leaves nothing half-done, since
+// no request reaches it; every operation is unavailable.
+func TestTargetClosed(t *testing.T) {
+	srv := emulator.RunT(t)
+	b := newBackend(t, srv, Options{})
+	ctx := ctxT(t)
+	if _, err := b.Increment(ctx, inc, "closed", 0); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The first request after the close may meet the dying connection; a
+	// read is unavailable either way. After it, nothing can connect.
+	_, err := b.Get(ctx, "closed")
+	wantCode(t, err, backends.CodeUnavailable)
+
+	tests := []struct {
+		strategy string
+		max      int64
+	}{{inc, 0}, {pub, 5}, {cas, 5}}
+	for _, tt := range tests {
+		t.Run(tt.strategy, func(t *testing.T) {
+			_, err := b.Increment(ctx, tt.strategy, "closed", tt.max)
+			e := wantCode(t, err, backends.CodeUnavailable)
+			if !strings.Contains(e.Message, "nothing was applied") {
+				t.Errorf("message %q does not say nothing was applied", e.Message)
+			}
+		})
+	}
+	_, err = b.Get(ctx, "closed")
+	wantCode(t, err, backends.CodeUnavailable)
+	wantCode(t, b.Reset(ctx, "closed"), backends.CodeUnavailable)
+	wantCode(t, b.Health(ctx), backends.CodeUnavailable)
+}
+
+// TestFaults injects delays and errors into chosen requests and checks how
+// each strategy reports them. The client timeout is 300ms.
+func TestFaults(t *testing.T) {
+	srv := emulator.RunT(t)
+	b := newBackend(t, srv, Options{Timeout: 300 * time.Millisecond})
+	slow := 2 * time.Second
+
+	tests := []struct {
+		name      string
+		fault     emulator.Fault
+		strategy  string
+		want      backends.Code
+		untouched bool // the counter must still hold its seed afterwards
+	}{
+		// A write that gets no answer in time may have been applied.
+		{"slow increment", emulator.Fault{RPC: "increment", Delay: slow},
+			inc, backends.CodeOutcomeUnknown, false},
+		{"slow set-if, cas", emulator.Fault{RPC: "set-if", Delay: slow},
+			cas, backends.CodeOutcomeUnknown, false},
+		{"slow set-if, published", emulator.Fault{RPC: "set-if", Delay: slow},
+			pub, backends.CodeOutcomeUnknown, false},
+		// A read that gets no answer comes before any write.
+		{"slow get, cas", emulator.Fault{RPC: "get", Delay: slow},
+			cas, backends.CodeUnavailable, true},
+		{"slow get, published", emulator.Fault{RPC: "get", Delay: slow},
+			pub, backends.CodeUnavailable, true},
+		// Errors the server sends after receiving a write do not say it
+		// was not applied.
+		{"increment answered unavailable",
+			emulator.Fault{RPC: "increment", Code: codes.Unavailable},
+			inc, backends.CodeOutcomeUnknown, true},
+		{"increment answered deadline exceeded",
+			emulator.Fault{RPC: "increment", Code: codes.DeadlineExceeded},
+			inc, backends.CodeOutcomeUnknown, true},
+		{"set-if answered internal", emulator.Fault{RPC: "set-if", Code: codes.Internal},
+			cas, backends.CodeOutcomeUnknown, true},
+		{"get answered unavailable", emulator.Fault{RPC: "get", Code: codes.Unavailable},
+			cas, backends.CodeUnavailable, true},
+		// Momento throttles before running a request.
+		{"increment throttled",
+			emulator.Fault{RPC: "increment", Code: codes.ResourceExhausted},
+			inc, backends.CodeUnavailable, true},
+		{"increment not permitted",
+			emulator.Fault{RPC: "increment", Code: codes.PermissionDenied},
+			inc, backends.CodeInternal, true},
+		{"fault scoped to our cache", emulator.Fault{Cache: testCache, RPC: "increment",
+			Code: codes.Unavailable}, inc, backends.CodeOutcomeUnknown, true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := "fault-" + string(rune('a'+i))
+			seed(t, b, id, "5")
+			max := int64(0)
+			if tt.strategy != inc {
+				max = 10
+			}
+
+			fid := srv.AddFault(tt.fault)
+			start := time.Now()
+			_, err := b.Increment(ctxT(t), tt.strategy, id, max)
+			took := time.Since(start)
+			srv.RemoveFault(fid)
+
+			wantCode(t, err, tt.want)
+			if tt.fault.Delay > 0 && took >= tt.fault.Delay {
+				t.Errorf("took %s: the client timeout did not cut the %s delay short",
+					took, tt.fault.Delay)
+			}
+			if tt.untouched {
+				wantStored(t, b, id, "5")
+			}
+		})
+	}
+
+	// A fault on another cache leaves ours alone.
+	fid := srv.AddFault(emulator.Fault{Cache: "other", RPC: "increment", Code: codes.Internal})
+	defer srv.RemoveFault(fid)
+	if _, err := b.Increment(ctxT(t), inc, "fault-other", 0); err != nil {
+		t.Errorf("fault on another cache: got %v, want success", err)
+	}
+}
+
+// TestCacheDeleted: with the cache gone, a request is unavailable and the
+// next one creates the cache again.
+func TestCacheDeleted(t *testing.T) {
+	srv := emulator.RunT(t)
+	b := newBackend(t, srv, Options{})
+	ctx := ctxT(t)
+
+	deleteCache := func() {
+		t.Helper()
+		if _, err := b.client.DeleteCache(ctx, &sdk.DeleteCacheRequest{CacheName: b.cache}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, s := range []struct {
+		id  string
+		max int64
+	}{{inc, 0}, {pub, 5}, {cas, 5}} {
+		t.Run(s.id, func(t *testing.T) {
+			if _, err := b.Increment(ctx, s.id, "gone", s.max); err != nil {
+				t.Fatal(err)
+			}
+			deleteCache()
+
+			_, err := b.Increment(ctx, s.id, "gone", s.max)
+			wantCode(t, err, backends.CodeUnavailable)
+
+			res, err := b.Increment(ctx, s.id, "gone", s.max)
+			if err != nil {
+				t.Fatalf("after the cache was deleted: %v", err)
+			}
+			if res.Value != 1 {
+				t.Errorf("got %d, want 1 in the new cache", res.Value)
+			}
+		})
+	}
+
+	deleteCache()
+	if err := b.Health(ctx); err != nil {
+		t.Fatalf("Health: %v", err)
+	}
+	wantCacheListed(t, b)
+}
