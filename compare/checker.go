@@ -10,12 +10,12 @@ type Outcome uint8
 
 // The outcomes, in the order they are reported.
 const (
-	OutcomeOK             Outcome = iota // applied; the value after it came back
-	OutcomeLimitReached                  // refused at max; not applied
-	OutcomeConflict                      // a racing writer won; not applied
-	OutcomeUnavailable                   // the store could not be reached; not applied
-	OutcomeUnknown                       // no answer: may or may not have been applied
-	OutcomeOther                         // any other error; not applied
+	OutcomeOK           Outcome = iota // applied; the value after it came back
+	OutcomeLimitReached                // refused at max; not applied
+	OutcomeConflict                    // a racing writer won; not applied
+	OutcomeUnavailable                 // the store could not be reached; not applied
+	OutcomeUnknown                     // no answer: may or may not have been applied
+	OutcomeOther                       // any other error; not applied
 	numOutcomes
 )
 
