@@ -300,7 +300,8 @@ func TestCacheDeleted(t *testing.T) {
 
 	deleteCache := func() {
 		t.Helper()
-		if _, err := b.client.DeleteCache(ctx, &sdk.DeleteCacheRequest{CacheName: b.cache}); err != nil {
+		_, err := b.client.DeleteCache(ctx, &sdk.DeleteCacheRequest{CacheName: b.cache})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -333,4 +334,37 @@ func TestCacheDeleted(t *testing.T) {
 		t.Fatalf("Health: %v", err)
 	}
 	wantCacheListed(t, b)
+}
+
+// TestKeyThatMayNotCreateCaches: a key scoped to one cache is refused
+// CreateCache. The backend then assumes the cache exists and works when it
+// does; when it does not, requests are unavailable.
+func TestKeyThatMayNotCreateCaches(t *testing.T) {
+	srv, err := emulator.RunWithOptions(emulator.Options{
+		Caches: []string{testCache},
+		Faults: []emulator.Fault{{
+			RPC: emulator.RPCName("CreateCache"), Code: codes.PermissionDenied,
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+
+	b := newBackend(t, srv, Options{})
+	res, err := b.Increment(ctxT(t), cas, "scoped", 5)
+	if err != nil {
+		t.Fatalf("with the cache there: %v", err)
+	}
+	if res.Value != 1 {
+		t.Errorf("got %d, want 1", res.Value)
+	}
+	if err := b.Health(ctxT(t)); err != nil {
+		t.Errorf("Health: %v", err)
+	}
+
+	other := newBackend(t, srv, Options{Cache: "not-there"})
+	_, err = other.Increment(ctxT(t), inc, "scoped", 0)
+	wantCode(t, err, backends.CodeUnavailable)
+	wantCode(t, other.Health(ctxT(t)), backends.CodeUnavailable)
 }

@@ -8,9 +8,11 @@ import (
 	"github.com/momentohq/client-sdk-go/config/logger"
 )
 
-// sdkLoggerFactory hands the SDK loggers that write its warnings and errors
-// to slog. Its trace, debug and info lines are dropped: they repeat every
-// setting at start-up, including part of the API key.
+// sdkLoggerFactory hands the SDK loggers that write to slog: its warnings
+// at debug level (it warns on every failed cache creation, which we log
+// ourselves) and its errors as warnings. Its trace, debug and info lines are
+// dropped: they repeat every setting at start-up, including part of the API
+// key.
 type sdkLoggerFactory struct{ log *slog.Logger }
 
 // GetLogger returns the logger for one SDK component.
@@ -28,11 +30,11 @@ func (sdkLogger) Debug(string, ...any) {}
 func (sdkLogger) Info(string, ...any)  {}
 
 func (l sdkLogger) Warn(message string, args ...any) {
-	l.log.Warn(sdkMessage(message, args))
+	l.log.Debug(sdkMessage(message, args))
 }
 
 func (l sdkLogger) Error(message string, args ...any) {
-	l.log.Error(sdkMessage(message, args))
+	l.log.Warn(sdkMessage(message, args))
 }
 
 // sdkMessage formats an SDK log line: most are printf-style, a few pass

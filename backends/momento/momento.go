@@ -212,8 +212,8 @@ func credentials(opts Options) (auth.CredentialProvider, string, error) {
 	}
 	port, err := strconv.ParseUint(portText, 10, 16)
 	if err != nil || port == 0 || host == "" {
-		return nil, "", fmt.Errorf("momento: endpoint %q: want host:port with a port from 1 to 65535",
-			opts.Endpoint)
+		return nil, "", fmt.Errorf(
+			"momento: endpoint %q: want host:port with a port from 1 to 65535", opts.Endpoint)
 	}
 	creds, err := auth.NewMomentoLocalProvider(&auth.MomentoLocalConfig{
 		Hostname: host,
@@ -258,31 +258,41 @@ func (b *Backend) Close() error {
 	return nil
 }
 
-// Health pings the cache endpoint and checks, through ListCaches, that the
-// cache exists, creating it when it does not.
+// Health pings the cache endpoint, creates the cache if it is not known to
+// exist, and reads one item from it to check that the cache is there and
+// readable. A cache deleted behind our back is created again.
 func (b *Backend) Health(ctx context.Context) error {
 	if _, err := b.client.Ping(ctx); err != nil {
 		return b.mapError(err, phaseRead, "ping %s", b.target.Address)
 	}
 
-	resp, err := b.client.ListCaches(ctx, &sdk.ListCachesRequest{})
-	if err != nil {
-		return b.mapError(err, phaseRead, "list caches on %s", b.target.Address)
+	err := b.probe(ctx)
+	if err != nil && !b.cacheReady.Load() {
+		// The probe found the cache missing: create it and look again.
+		err = b.probe(ctx)
 	}
-	if list, ok := resp.(*responses.ListCachesSuccess); ok {
-		found := false
-		for _, c := range list.Caches() {
-			found = found || c.Name() == b.cache
-		}
-		if !found {
-			b.cacheReady.Store(false)
-		}
-	}
-	return b.ensureCache(ctx)
+	return err
 }
 
+// probe ensures the cache and reads the item healthKey from it.
+func (b *Backend) probe(ctx context.Context) error {
+	if err := b.ensureCache(ctx); err != nil {
+		return err
+	}
+	_, err := b.client.Get(ctx, &sdk.GetRequest{CacheName: b.cache, Key: b.key(healthKey)})
+	if err != nil {
+		return b.mapError(err, phaseRead, "read from cache %q", b.cache)
+	}
+	return nil
+}
+
+// healthKey is the counter id Health reads; it is never written.
+const healthKey = "health-probe"
+
 // ensureCache creates the cache unless it is known to exist. An existing
-// cache is fine.
+// cache is fine. So is a key that may not create caches (a key scoped to
+// one cache): the cache is then assumed to exist, and requests say so if
+// it does not.
 func (b *Backend) ensureCache(ctx context.Context) error {
 	if b.cacheReady.Load() {
 		return nil
@@ -295,11 +305,16 @@ func (b *Backend) ensureCache(ctx context.Context) error {
 	}
 
 	resp, err := b.client.CreateCache(ctx, &sdk.CreateCacheRequest{CacheName: b.cache})
-	if err != nil {
+	switch {
+	case sdkCode(err) == sdk.PermissionError:
+		b.log.Warn("momento key may not create caches; assuming the cache exists",
+			"cache", b.cache, "address", b.target.Address)
+	case err != nil:
 		return b.mapError(err, phaseRead, "create cache %q on %s", b.cache, b.target.Address)
-	}
-	if _, ok := resp.(*responses.CreateCacheSuccess); ok {
-		b.log.Info("momento cache created", "cache", b.cache, "address", b.target.Address)
+	default:
+		if _, created := resp.(*responses.CreateCacheSuccess); created {
+			b.log.Info("momento cache created", "cache", b.cache, "address", b.target.Address)
+		}
 	}
 	b.cacheReady.Store(true)
 	return nil

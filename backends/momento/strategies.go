@@ -242,7 +242,9 @@ func (b *Backend) setIfAbsent(ctx context.Context, id string) (bool, error) {
 
 // setIfEqualTo writes next to counter id if it still holds the bytes raw,
 // and reports whether it did.
-func (b *Backend) setIfEqualTo(ctx context.Context, id string, next int64, raw []byte) (bool, error) {
+func (b *Backend) setIfEqualTo(
+	ctx context.Context, id string, next int64, raw []byte,
+) (bool, error) {
 	resp, err := b.client.SetIfEqual(ctx, &sdk.SetIfEqualRequest{
 		CacheName: b.cache,
 		Key:       b.key(id),

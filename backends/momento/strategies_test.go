@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	sdk "github.com/momentohq/client-sdk-go/momento"
 
@@ -433,4 +434,64 @@ func TestSetIfEqualRoundTrips(t *testing.T) {
 		t.Errorf("got %+v, want %+v", res, want)
 	}
 	wantStored(t, b, id, "13")
+}
+
+// TestCountersExpire: every write carries the TTL, so a counter left alone
+// longer than it is gone and starts again at 1. The read-then-write
+// strategies replace the item, so each increment restarts the TTL.
+func TestCountersExpire(t *testing.T) {
+	srv := emulator.RunT(t)
+	b := newBackend(t, srv, Options{})
+
+	tests := []struct {
+		strategy string
+		max      int64
+	}{{inc, 0}, {pub, 100}, {cas, 100}}
+	for _, tt := range tests {
+		t.Run(tt.strategy, func(t *testing.T) {
+			id := "ttl-" + tt.strategy
+			ctx := ctxT(t)
+			for range 2 {
+				if _, err := b.Increment(ctx, tt.strategy, id, tt.max); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srv.FastForward(DefaultTTL + time.Minute)
+
+			r, err := b.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r != (backends.Reading{}) {
+				t.Fatalf("after the TTL: got %+v, want 0, not existing", r)
+			}
+			res, err := b.Increment(ctx, tt.strategy, id, tt.max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Value != 1 {
+				t.Errorf("first increment after expiry: got %d, want 1", res.Value)
+			}
+		})
+	}
+
+	for _, s := range []string{pub, cas} {
+		t.Run("refreshed by "+s, func(t *testing.T) {
+			id := "ttl-refresh-" + s
+			ctx := ctxT(t)
+			for n := range 3 {
+				if _, err := b.Increment(ctx, s, id, 100); err != nil {
+					t.Fatalf("increment %d: %v", n, err)
+				}
+				srv.FastForward(DefaultTTL - time.Hour)
+			}
+			r, err := b.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r != (backends.Reading{Value: 3, Exists: true}) {
+				t.Errorf("got %+v, want 3, existing", r)
+			}
+		})
+	}
 }
