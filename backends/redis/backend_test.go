@@ -1,0 +1,391 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/counterlab/counterlab/backends"
+)
+
+// TestEveryTarget runs the same cases against miniredis and a real Redis.
+func TestEveryTarget(t *testing.T) {
+	for _, tg := range targets {
+		t.Run(tg.name, func(t *testing.T) {
+			s := tg.start(t)
+			t.Run("increment", func(t *testing.T) { testIncrement(t, s) })
+			t.Run("invalid", func(t *testing.T) { testInvalid(t, s) })
+			t.Run("script-cache", func(t *testing.T) { testScriptCache(t, s) })
+			t.Run("get-reset", func(t *testing.T) { testGetReset(t, s) })
+			t.Run("prefix", func(t *testing.T) { testPrefix(t, s) })
+			t.Run("health", func(t *testing.T) { testHealth(t, s) })
+			t.Run("concurrent", func(t *testing.T) { testConcurrent(t, s) })
+		})
+	}
+}
+
+// call is one increment and what it must give.
+type call struct {
+	strategy string
+	max      int64
+	want     int64         // the value after the increment, when code is ""
+	code     backends.Code // the error code expected, if any
+}
+
+const (
+	top      = "9223372036854775807"  // the largest int64
+	bottom   = "-9223372036854775808" // the smallest int64
+	maxLimit = int64(backends.MaxLimit)
+)
+
+// stored is a value preset in the store.
+func stored(v string) *string { return &v }
+
+func incr(want int64) call              { return call{strategy: backends.RedisIncr, want: want} }
+func lua(max, want int64) call          { return call{strategy: backends.RedisLua, max: max, want: want} }
+func incrFails(code backends.Code) call { return call{strategy: backends.RedisIncr, code: code} }
+func luaFails(max int64, code backends.Code) call {
+	return call{strategy: backends.RedisLua, max: max, code: code}
+}
+
+func testIncrement(t *testing.T, s server) {
+	cases := []struct {
+		name   string
+		preset *string // stored before the calls; nil for none
+		calls  []call
+		final  string // the stored value after the calls
+		// onMiniredis replaces calls and final on miniredis, where it differs
+		// from Redis (see the known gaps in the README).
+		onMiniredis *struct {
+			calls []call
+			final string
+		}
+	}{
+		{name: "incr creates the counter at 1",
+			calls: []call{incr(1), incr(2), incr(3)}, final: "3"},
+		{name: "lua counts up to max then stops",
+			calls: []call{lua(3, 1), lua(3, 2), lua(3, 3), luaFails(3, backends.CodeLimitReached)},
+			final: "3"},
+		{name: "lua with max 1",
+			calls: []call{lua(1, 1), luaFails(1, backends.CodeLimitReached)}, final: "1"},
+		{name: "strategies share the counter",
+			calls: []call{incr(1), lua(2, 2), luaFails(2, backends.CodeLimitReached), incr(3)},
+			final: "3"},
+		{name: "a negative counter counts up", preset: stored("-2"),
+			calls: []call{incr(-1), lua(1, 0), lua(1, 1), luaFails(1, backends.CodeLimitReached)},
+			final: "1"},
+		{name: "counter at max", preset: stored("10"),
+			calls: []call{luaFails(10, backends.CodeLimitReached), lua(11, 11)}, final: "11"},
+		{name: "counter above max", preset: stored("20"),
+			calls: []call{luaFails(10, backends.CodeLimitReached)}, final: "20"},
+		{name: "lua compares numbers, not strings", preset: stored("9"),
+			calls: []call{lua(10, 10), luaFails(10, backends.CodeLimitReached)}, final: "10"},
+		{name: "max at the largest limit", preset: stored(strconv.FormatInt(maxLimit-1, 10)),
+			calls: []call{lua(maxLimit, maxLimit), luaFails(maxLimit, backends.CodeLimitReached)},
+			final: strconv.FormatInt(maxLimit, 10)},
+		{name: "abc with incr", preset: stored("abc"),
+			calls: []call{incrFails(backends.CodeNotInteger)}, final: "abc"},
+		{name: "abc with lua", preset: stored("abc"),
+			calls: []call{luaFails(10, backends.CodeNotInteger)}, final: "abc"},
+		{name: "1.5 with incr", preset: stored("1.5"),
+			calls: []call{incrFails(backends.CodeNotInteger)}, final: "1.5"},
+		{name: "1.5 with lua", preset: stored("1.5"),
+			calls: []call{luaFails(10, backends.CodeNotInteger)}, final: "1.5"},
+		{name: "empty string", preset: stored(""),
+			calls: []call{incrFails(backends.CodeNotInteger), luaFails(10, backends.CodeNotInteger)},
+			final: ""},
+		{name: "beyond int64 with incr", preset: stored("99999999999999999999"),
+			calls: []call{incrFails(backends.CodeNotInteger)}, final: "99999999999999999999"},
+		{name: "beyond int64 with lua", preset: stored("99999999999999999999"),
+			calls: []call{luaFails(10, backends.CodeNotInteger)}, final: "99999999999999999999"},
+		{name: "leading zero with lua", preset: stored("007"),
+			calls: []call{luaFails(10, backends.CodeNotInteger)}, final: "007"},
+		{name: "leading zero with incr", preset: stored("007"),
+			calls: []call{incrFails(backends.CodeNotInteger)}, final: "007",
+			onMiniredis: &struct {
+				calls []call
+				final string
+			}{[]call{incr(8)}, "8"}},
+		{name: "top of int64 with incr", preset: stored(top),
+			calls: []call{incrFails(backends.CodeOverflow)}, final: top},
+		{name: "top of int64 with lua", preset: stored(top),
+			calls: []call{luaFails(maxLimit, backends.CodeLimitReached)}, final: top},
+		{name: "bottom of int64", preset: stored(bottom),
+			calls: []call{lua(1, -9223372036854775807), incr(-9223372036854775806)},
+			final: "-9223372036854775806"},
+	}
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			b := newBackend(t, s.url)
+			id := counterID(t)
+			key := b.key(id)
+			calls, final := tc.calls, tc.final
+			if tc.onMiniredis != nil && !s.real {
+				calls, final = tc.onMiniredis.calls, tc.onMiniredis.final
+			}
+			if tc.preset != nil {
+				if err := s.admin.Set(ctx, key, *tc.preset, 0).Err(); err != nil {
+					t.Fatalf("SET %s: %v", key, err)
+				}
+			}
+
+			for i, c := range calls {
+				res, err := b.Increment(ctx, c.strategy, id, c.max)
+				if c.code != "" {
+					wantCode(t, err, c.code)
+					continue
+				}
+				if err != nil {
+					t.Fatalf("call %d (%s, max %d): %v", i, c.strategy, c.max, err)
+				}
+				if res.Value != c.want || res.Attempts != 1 {
+					t.Fatalf("call %d (%s, max %d): got %+v, want value %d, 1 attempt",
+						i, c.strategy, c.max, res, c.want)
+				}
+				if c.strategy == backends.RedisIncr && res.RoundTrips != 1 {
+					t.Fatalf("call %d: got %d round trips, want 1", i, res.RoundTrips)
+				}
+			}
+
+			if got := rawValue(t, s.admin, key); got != final {
+				t.Fatalf("stored value: got %q, want %q", got, final)
+			}
+		})
+	}
+
+	t.Run("another type of key", func(t *testing.T) {
+		ctx := context.Background()
+		b := newBackend(t, s.url)
+		id := counterID(t)
+		if err := s.admin.RPush(ctx, b.key(id), "x").Err(); err != nil {
+			t.Fatal(err)
+		}
+		_, err := b.Increment(ctx, backends.RedisIncr, id, 0)
+		wantCode(t, err, backends.CodeNotInteger)
+		_, err = b.Increment(ctx, backends.RedisLua, id, 5)
+		wantCode(t, err, backends.CodeNotInteger)
+		_, err = b.Get(ctx, id)
+		wantCode(t, err, backends.CodeNotInteger)
+		if got, _ := s.admin.LRange(ctx, b.key(id), 0, -1).Result(); len(got) != 1 {
+			t.Fatalf("list: got %v, want [x]", got)
+		}
+	})
+}
+
+func testInvalid(t *testing.T, s server) {
+	b := newBackend(t, s.url)
+	id := counterID(t)
+	cases := []struct {
+		name     string
+		strategy string
+		id       string
+		max      int64
+	}{
+		{"unknown strategy", "decr", id, 0},
+		{"strategy of another backend", backends.DynamoAdd, id, 0},
+		{"incr with max", backends.RedisIncr, id, 5},
+		{"lua without max", backends.RedisLua, id, 0},
+		{"lua with negative max", backends.RedisLua, id, -1},
+		{"lua with max above the limit", backends.RedisLua, id, maxLimit + 1},
+		{"empty id", backends.RedisIncr, "", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := b.Increment(context.Background(), tc.strategy, tc.id, tc.max)
+			wantCode(t, err, backends.CodeInvalidInput)
+		})
+	}
+	if got := rawValue(t, s.admin, b.key(id)); got != "(missing)" {
+		t.Fatalf("after invalid calls: got %q, want no key", got)
+	}
+
+	_, err := b.Get(context.Background(), "")
+	wantCode(t, err, backends.CodeInvalidInput)
+	wantCode(t, b.Reset(context.Background(), ""), backends.CodeInvalidInput)
+
+	t.Run("empty strategy picks the default", func(t *testing.T) {
+		ctx := context.Background()
+		for i, c := range []call{
+			{max: 0, want: 1}, {max: 3, want: 2}, {max: 2, code: backends.CodeLimitReached},
+		} {
+			res, err := b.Increment(ctx, "", counterID(t), c.max)
+			if c.code != "" {
+				wantCode(t, err, c.code)
+				continue
+			}
+			if err != nil || res.Value != c.want {
+				t.Fatalf("call %d: got %+v, %v, want value %d", i, res, err, c.want)
+			}
+		}
+	})
+}
+
+// testScriptCache checks that lua survives a flushed script cache, at the
+// cost of one more round trip, and applies the increment once.
+func testScriptCache(t *testing.T, s server) {
+	ctx := context.Background()
+	b := newBackend(t, s.url)
+	id := counterID(t)
+
+	steps := []struct {
+		flush bool
+		want  int64
+		trips int
+	}{
+		{flush: true, want: 1, trips: 2},
+		{flush: false, want: 2, trips: 1},
+		{flush: false, want: 3, trips: 1},
+		{flush: true, want: 4, trips: 2},
+		{flush: false, want: 5, trips: 1},
+	}
+	for i, st := range steps {
+		if st.flush {
+			if err := s.admin.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatalf("SCRIPT FLUSH: %v", err)
+			}
+		}
+		res, err := b.Increment(ctx, backends.RedisLua, id, 100)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if res.Value != st.want || res.RoundTrips != st.trips || res.Attempts != 1 {
+			t.Fatalf("step %d: got %+v, want value %d, %d round trips, 1 attempt",
+				i, res, st.want, st.trips)
+		}
+	}
+	if got := rawValue(t, s.admin, b.key(id)); got != "5" {
+		t.Fatalf("stored value: got %q, want 5", got)
+	}
+}
+
+func testGetReset(t *testing.T, s server) {
+	ctx := context.Background()
+	b := newBackend(t, s.url)
+	id := counterID(t)
+
+	read := func(want backends.Reading) {
+		t.Helper()
+		got, err := b.Get(ctx, id)
+		if err != nil || got != want {
+			t.Fatalf("Get: got %+v, %v, want %+v", got, err, want)
+		}
+	}
+	read(backends.Reading{})
+	for range 2 {
+		if _, err := b.Increment(ctx, backends.RedisIncr, id, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read(backends.Reading{Value: 2, Exists: true})
+	if err := b.Reset(ctx, id); err != nil {
+		t.Fatalf("Reset: %v", err)
+	}
+	read(backends.Reading{})
+	if err := b.Reset(ctx, id); err != nil {
+		t.Fatalf("Reset of a missing counter: %v", err)
+	}
+	if got := rawValue(t, s.admin, b.key(id)); got != "(missing)" {
+		t.Fatalf("after Reset: got %q, want no key", got)
+	}
+
+	if err := s.admin.Set(ctx, b.key(id), "abc", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.Get(ctx, id)
+	wantCode(t, err, backends.CodeNotInteger)
+}
+
+func testPrefix(t *testing.T, s server) {
+	ctx := context.Background()
+	cases := []struct{ prefix, wantKey string }{
+		{"", "counterlab:p"},
+		{"other:", "other:p"},
+	}
+	for _, tc := range cases {
+		b := newBackendWith(t, Options{URL: s.url, KeyPrefix: tc.prefix})
+		if _, err := b.Increment(ctx, backends.RedisLua, "p", 10); err != nil {
+			t.Fatal(err)
+		}
+		if got := rawValue(t, s.admin, tc.wantKey); got != "1" {
+			t.Fatalf("prefix %q: key %s holds %q, want 1", tc.prefix, tc.wantKey, got)
+		}
+	}
+}
+
+func testHealth(t *testing.T, s server) {
+	b := newBackend(t, s.url)
+	if err := b.Health(context.Background()); err != nil {
+		t.Fatalf("Health: %v", err)
+	}
+}
+
+// testConcurrent has 32 workers share one counter.
+func testConcurrent(t *testing.T, s server) {
+	const workers, each = 32, 20
+	cases := []struct {
+		strategy string
+		max      int64 // 0 for unconditional
+	}{
+		{backends.RedisIncr, 0},
+		{backends.RedisLua, 250},
+	}
+	for _, tc := range cases {
+		t.Run(tc.strategy, func(t *testing.T) {
+			ctx := context.Background()
+			b := newBackend(t, s.url)
+			id := counterID(t)
+
+			var (
+				mu      sync.Mutex
+				values  []int64
+				limited int
+				errs    []error
+				wg      sync.WaitGroup
+			)
+			for range workers {
+				wg.Go(func() {
+					for range each {
+						res, err := b.Increment(ctx, tc.strategy, id, tc.max)
+						mu.Lock()
+						switch {
+						case err == nil:
+							values = append(values, res.Value)
+						case backends.ErrorCode(err) == backends.CodeLimitReached:
+							limited++
+						default:
+							errs = append(errs, err)
+						}
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+
+			if len(errs) > 0 {
+				t.Fatalf("%d unexpected errors, first: %v", len(errs), errs[0])
+			}
+			want := workers * each
+			if tc.max != 0 {
+				want = int(tc.max)
+			}
+			if len(values) != want || limited != workers*each-want {
+				t.Fatalf("got %d increments and %d limit_reached, want %d and %d",
+					len(values), limited, want, workers*each-want)
+			}
+			sort.Slice(values, func(i, j int) bool { return values[i] < values[j] })
+			for i, v := range values {
+				if v != int64(i+1) {
+					t.Fatalf("values: got %d at rank %d, want %d (repeat or gap)", v, i, i+1)
+				}
+			}
+			if got := rawValue(t, s.admin, b.key(id)); got != fmt.Sprint(want) {
+				t.Fatalf("final value: got %s, want %d", got, want)
+			}
+		})
+	}
+}
