@@ -32,8 +32,9 @@ const (
 //     marked missing, the next request creates it again, and this one is
 //     unavailable.
 //   - The connection could not be made (gRPC Unavailable whose cause is a
-//     failed dial or TLS handshake): the request never left this process, so
-//     it is unavailable whatever the phase.
+//     name that does not resolve, a failed dial or TLS handshake): the
+//     request never left this process, so it is unavailable whatever the
+//     phase.
 //   - LimitExceeded: Momento throttled the request before running it, so it
 //     is unavailable.
 //   - Timeout, Cancelled, any other Unavailable (the connection broke or the
@@ -91,11 +92,13 @@ func sdkCode(err error) string {
 	return ""
 }
 
-// neverSent reports whether err says the connection to the server could not
-// be made at all, so the request was never sent. gRPC reports such failures
-// as Unavailable with the dial or handshake error in the message; gRPC
-// itself retries, transparently, requests that were queued on a connection
-// that closed before sending them.
+// neverSent reports whether err says no connection to the server could be
+// had at all, so the request was never sent. gRPC fails such requests with
+// Unavailable and, as the message, the reason it found no connection: the
+// name did not resolve, or the dial or the TLS handshake failed. (Requests
+// queued on a connection that closed before sending them are retried by
+// gRPC itself, transparently.) Any other Unavailable may come from a
+// request that was sent.
 func neverSent(err error) bool {
 	if sdkCode(err) != sdk.ServerUnavailableError {
 		return false
@@ -110,6 +113,20 @@ func neverSent(err error) bool {
 		return false
 	}
 	msg := st.Message()
-	return strings.Contains(msg, "Error while dialing") ||
-		strings.Contains(msg, "authentication handshake failed")
+	for _, reason := range noConnectionReasons {
+		if strings.Contains(msg, reason) {
+			return true
+		}
+	}
+	return false
+}
+
+// noConnectionReasons are the parts of gRPC's messages that say a request
+// found no connection to go out on.
+var noConnectionReasons = []string{
+	"Error while dialing",             // TCP connect failed (refused, no route, DNS)
+	"authentication handshake failed", // TLS handshake failed
+	"name resolver error",             // the address did not resolve
+	"produced zero addresses",         // the resolver found no address
+	"last resolver error",             // a resolver failure kept by the balancer
 }

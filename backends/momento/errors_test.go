@@ -368,3 +368,70 @@ func TestKeyThatMayNotCreateCaches(t *testing.T) {
 	wantCode(t, err, backends.CodeUnavailable)
 	wantCode(t, other.Health(ctxT(t)), backends.CodeUnavailable)
 }
+
+// TestUnresolvableTarget: a name that does not resolve means no request is
+// ever sent, so even a write is unavailable rather than outcome_unknown.
+func TestUnresolvableTarget(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{"endpoint", Options{Endpoint: "no-such-host.invalid:9999"}},
+		{"API key", Options{APIKey: fakeAPIKey("secret-4")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Logger = slog.New(slog.DiscardHandler)
+			b, err := New(ctxT(t), tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			// Skip cache creation, so that the write itself meets the
+			// missing connection.
+			b.cacheReady.Store(true)
+
+			for _, s := range []struct {
+				id  string
+				max int64
+			}{{inc, 0}, {pub, 5}, {cas, 5}} {
+				_, err := b.Increment(ctxT(t), s.id, "x", s.max)
+				e := wantCode(t, err, backends.CodeUnavailable)
+				if strings.Contains(e.Error(), "secret") {
+					t.Errorf("the error shows the API key: %v", e)
+				}
+			}
+			wantCode(t, b.Reset(ctxT(t), "x"), backends.CodeUnavailable)
+		})
+	}
+}
+
+// TestCancelledBeforeWrite: a request whose context ends before its write
+// is sent has applied nothing, so it is unavailable, not outcome_unknown.
+func TestCancelledBeforeWrite(t *testing.T) {
+	srv := emulator.RunT(t)
+
+	tests := []struct {
+		strategy string
+		max      int64
+	}{{inc, 0}, {pub, 10}, {cas, 10}}
+	for _, tt := range tests {
+		t.Run(tt.strategy, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(ctxT(t))
+			defer cancel()
+			b := newBackend(t, srv, Options{
+				// The read-then-write strategies: cancel between the two.
+				AfterRead: func(context.Context, string, int64, bool) { cancel() },
+			})
+			id := "cancelled-" + tt.strategy
+			seed(t, b, id, "5")
+			if tt.strategy == inc {
+				cancel()
+			}
+
+			_, err := b.Increment(ctx, tt.strategy, id, tt.max)
+			wantCode(t, err, backends.CodeUnavailable)
+			wantStored(t, b, id, "5")
+		})
+	}
+}

@@ -62,6 +62,9 @@ func (b *Backend) Increment(
 // increment is one Increment call: atomic in the store, which creates the
 // item at 1 when it is missing.
 func (b *Backend) increment(ctx context.Context, id string) (backends.Result, error) {
+	if err := notSent(ctx, id); err != nil {
+		return backends.Result{}, err
+	}
 	resp, err := b.client.Increment(ctx, &sdk.IncrementRequest{
 		CacheName: b.cache,
 		Field:     b.key(id),
@@ -74,12 +77,12 @@ func (b *Backend) increment(ctx context.Context, id string) (backends.Result, er
 		return backends.Result{}, b.mapError(err, phaseWrite, "increment %q", id)
 	}
 
-	ok, isOK := resp.(*responses.IncrementSuccess)
-	if !isOK {
+	success, ok := resp.(*responses.IncrementSuccess)
+	if !ok {
 		return backends.Result{}, backends.Errorf(backends.CodeInternal,
 			"increment %q: unexpected response %T", id, resp)
 	}
-	return backends.Result{Value: ok.Value(), RoundTrips: 1, Attempts: 1}, nil
+	return backends.Result{Value: success.Value(), RoundTrips: 1, Attempts: 1}, nil
 }
 
 // incrementRefused explains a FailedPrecondition answer to Increment: the
@@ -139,6 +142,9 @@ func (b *Backend) setIfPresentAndNotEqual(
 		return backends.Result{}, overflowError(id)
 	}
 	next := current + 1
+	if err := notSent(ctx, id); err != nil {
+		return backends.Result{}, err
+	}
 	resp, err := b.client.SetIfPresentAndNotEqual(ctx, &sdk.SetIfPresentAndNotEqualRequest{
 		CacheName: b.cache,
 		Key:       b.key(id),
@@ -220,6 +226,9 @@ func (b *Backend) setIfEqual(
 // setIfAbsent creates counter id at 1 if it is missing and reports whether
 // it did.
 func (b *Backend) setIfAbsent(ctx context.Context, id string) (bool, error) {
+	if err := notSent(ctx, id); err != nil {
+		return false, err
+	}
 	resp, err := b.client.SetIfAbsent(ctx, &sdk.SetIfAbsentRequest{
 		CacheName: b.cache,
 		Key:       b.key(id),
@@ -245,6 +254,9 @@ func (b *Backend) setIfAbsent(ctx context.Context, id string) (bool, error) {
 func (b *Backend) setIfEqualTo(
 	ctx context.Context, id string, next int64, raw []byte,
 ) (bool, error) {
+	if err := notSent(ctx, id); err != nil {
+		return false, err
+	}
 	resp, err := b.client.SetIfEqual(ctx, &sdk.SetIfEqualRequest{
 		CacheName: b.cache,
 		Key:       b.key(id),
@@ -264,6 +276,17 @@ func (b *Backend) setIfEqualTo(
 		return false, backends.Errorf(backends.CodeInternal,
 			"set-if-equal %q: unexpected response %T", id, resp)
 	}
+}
+
+// notSent returns an unavailable error when ctx is already done before a
+// write: gRPC would fail the write without sending it, and the error would
+// otherwise look like a write that got no answer.
+func notSent(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return backends.Wrap(backends.CodeUnavailable, err,
+			"counter %q: the request ended before the write was sent; nothing was applied", id)
+	}
+	return nil
 }
 
 // hook runs Options.AfterRead, if set.
