@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -432,6 +433,79 @@ func TestCancelledBeforeWrite(t *testing.T) {
 			_, err := b.Increment(ctx, tt.strategy, id, tt.max)
 			wantCode(t, err, backends.CodeUnavailable)
 			wantStored(t, b, id, "5")
+		})
+	}
+}
+
+// methodCounter is a slog handler that counts the emulator's request lines
+// by gRPC method.
+type methodCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (m *methodCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (m *methodCounter) WithAttrs([]slog.Attr) slog.Handler       { return m }
+func (m *methodCounter) WithGroup(string) slog.Handler            { return m }
+
+func (m *methodCounter) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "method" {
+			m.mu.Lock()
+			m.counts[a.Value.String()]++
+			m.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+func (m *methodCounter) count(suffix string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for method, c := range m.counts {
+		if strings.HasSuffix(method, suffix) {
+			n += c
+		}
+	}
+	return n
+}
+
+// TestNoClientRetries: a failed request reaches the server once. The SDK's
+// default configurations would send a failed Get up to three times.
+func TestNoClientRetries(t *testing.T) {
+	mc := &methodCounter{counts: map[string]int{}}
+	srv, err := emulator.RunWithOptions(emulator.Options{
+		Logger: slog.New(mc), LogRequests: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	b := newBackend(t, srv, Options{})
+
+	tests := []struct {
+		rpc, method, strategy string
+		max                   int64
+	}{
+		{"get", "/Get", cas, 5},
+		{"increment", "/Increment", inc, 0},
+		{"set-if", "/SetIf", cas, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rpc, func(t *testing.T) {
+			fid := srv.AddFault(emulator.Fault{RPC: tt.rpc, Code: codes.Unavailable})
+			defer srv.RemoveFault(fid)
+			before := mc.count(tt.method)
+
+			_, err := b.Increment(ctxT(t), tt.strategy, "no-retry", tt.max)
+			if err == nil {
+				t.Fatal("got no error with the fault set")
+			}
+			if got := mc.count(tt.method) - before; got != 1 {
+				t.Errorf("%s requests: got %d, want 1", tt.method, got)
+			}
 		})
 	}
 }
