@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -192,6 +193,8 @@ func TestSetIfConditions(t *testing.T) {
 }
 
 func strp(s string) *string { return &s }
+
+func typeName(v any) string { return fmt.Sprintf("%T", v) }
 
 // The helpers below call one SetIf variant, writing "new" to key "k", and
 // map its response to stored or not stored.
