@@ -106,9 +106,10 @@ type Evidence struct {
 	// duplicate values and the shortfall of the final value below the
 	// acknowledged increments, per counter.
 	Lost int64 `json:"lost"`
-	// Exceeded is how far a conditional strategy went past max, summed over
-	// counters: the largest of the final value, the highest returned value
-	// and the number of successes, minus max.
+	// Exceeded is how far a conditional strategy's counter went past max,
+	// summed over counters: the larger of the final value and the highest
+	// returned value, minus max. More successes than max on a counter that
+	// stayed within it are lost updates, not an excess.
 	Exceeded int64 `json:"exceeded"`
 	// Extra is how far the final value is above the acknowledged plus the
 	// unknown increments: increments applied though reported as failed.
@@ -170,7 +171,7 @@ func checkKey(h History, k KeyHistory) Evidence {
 		k.Final <= ev.Acknowledged+ev.Unknown
 
 	if h.Conditional {
-		top := max(maxValue, ev.Acknowledged)
+		top := maxValue
 		if k.FinalKnown {
 			top = max(top, k.Final)
 		}

@@ -137,16 +137,25 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
-			name: "exceeded max by more successes than max, even with values repeated",
+			name: "more successes than max on a counter that stayed within it: lost updates",
 			h: History{Conditional: true, Max: 2, Keys: []KeyHistory{
-				key(2, oks(1, 2, 2, 2)),
+				key(2, oks(1, 2, 2, 2), ops(OutcomeLimitReached, 3)),
 			}},
-			want: VerdictExceededMax,
+			want:    VerdictLostUpdates,
+			summary: "final value 2 below 4 acknowledged",
 			check: func(t *testing.T, ev Evidence) {
-				if ev.Exceeded != 2 || ev.Lost != 2 {
-					t.Errorf("got exceeded %d lost %d, want 2 and 2", ev.Exceeded, ev.Lost)
+				if ev.Exceeded != 0 || ev.Lost != 2 {
+					t.Errorf("got exceeded %d lost %d, want 0 and 2", ev.Exceeded, ev.Lost)
 				}
 			},
+		},
+		{
+			name: "exceeded max by a returned value, the counter lowered afterwards",
+			h: History{Conditional: true, Max: 2, Keys: []KeyHistory{
+				key(2, oks(1, 2, 3)),
+			}},
+			want:    VerdictExceededMax,
+			summary: "exceeded max 2 by 1; lost 1 update(s)",
 		},
 		{
 			name: "an unconditional strategy has no max to exceed",

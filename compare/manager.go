@@ -98,7 +98,11 @@ func (m *Manager) Start(spec Spec) (*Run, error) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	r := newRun(newRunID(), spec, strategies, cancel)
+	targets := map[string]backends.Target{}
+	for _, st := range strategies {
+		targets[st.Backend] = m.byName[st.Backend].Target()
+	}
+	r := newRun(newRunID(), spec, strategies, targets, cancel)
 	m.active = r
 	m.runs[r.id] = r
 	m.order = append(m.order, r.id)
@@ -204,6 +208,7 @@ type Run struct {
 	id         string
 	spec       Spec
 	strategies []backends.Strategy
+	targets    map[string]backends.Target
 	created    time.Time
 	cancel     context.CancelFunc
 	done       chan struct{}
@@ -218,9 +223,10 @@ type Run struct {
 }
 
 func newRun(id string, spec Spec, strategies []backends.Strategy,
-	cancel context.CancelFunc) *Run {
+	targets map[string]backends.Target, cancel context.CancelFunc) *Run {
 	r := &Run{
 		id:         id,
+		targets:    targets,
 		spec:       spec,
 		strategies: strategies,
 		created:    time.Now().UTC(),
@@ -275,6 +281,7 @@ func (r *Run) State() RunState {
 		Percent:   r.percent,
 		Current:   r.current,
 		Results:   append([]Result(nil), r.results...),
+		Targets:   r.targets,
 	}
 	if !r.finished.IsZero() {
 		f := r.finished

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/counterlab/counterlab/backends"
 )
 
 // Strategy states within a run.
@@ -131,7 +133,8 @@ type RunState struct {
 	// Current is the index of the strategy running, -1 when none is.
 	Current int      `json:"current"`
 	Results []Result `json:"results"`
-	Error   string   `json:"error,omitempty"`
+	// Targets says where each backend of the run points.
+	Targets map[string]backends.Target `json:"targets"`
 }
 
 // SpecJSON is a Spec as JSON: the API's request and echo form.
