@@ -285,11 +285,21 @@ func first(md metadata.MD, key string) string {
 
 // injectFaults applies the Go faults and the header faults to one request:
 // it waits for their delay, then returns the error they ask for, if any.
-func (s *Server) injectFaults(ctx context.Context, md metadata.MD, cacheName, rpc string) error {
+func (s *Server) injectFaults(ctx context.Context, cacheName, rpc string) error {
 	apiDelay, apiCode := s.apiFaults(cacheName, rpc)
-	hdrDelay, hdrCode, err := s.headerFaults(md, rpc)
-	if err != nil {
-		return err
+
+	// Most requests carry no fault header: check for one without copying
+	// the whole metadata.
+	var hdrDelay time.Duration
+	hdrCode := codes.OK
+	if len(metadata.ValueFromIncomingContext(ctx, hdrReturnError)) > 0 ||
+		len(metadata.ValueFromIncomingContext(ctx, hdrDelayMillis)) > 0 {
+		md, _ := metadata.FromIncomingContext(ctx)
+		var err error
+		hdrDelay, hdrCode, err = s.headerFaults(md, rpc)
+		if err != nil {
+			return err
+		}
 	}
 
 	delay := apiDelay + hdrDelay

@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -333,7 +334,13 @@ func TestKeepalivePingsAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	fr := http2.NewFramer(conn, conn)
-	if err := fr.WriteSettings(); err != nil {
+	var writeMu sync.Mutex // a Framer's writes are not safe for concurrent use
+	write := func(f func() error) error {
+		writeMu.Lock()
+		defer writeMu.Unlock()
+		return f()
+	}
+	if err := write(func() error { return fr.WriteSettings() }); err != nil {
 		t.Fatal(err)
 	}
 
@@ -348,7 +355,7 @@ func TestKeepalivePingsAccepted(t *testing.T) {
 			switch f := f.(type) {
 			case *http2.SettingsFrame:
 				if !f.IsAck() {
-					_ = fr.WriteSettingsAck()
+					_ = write(fr.WriteSettingsAck)
 				}
 			case *http2.PingFrame:
 				if f.IsAck() {
@@ -362,7 +369,7 @@ func TestKeepalivePingsAccepted(t *testing.T) {
 	}()
 
 	for i := range 4 {
-		if err := fr.WritePing(false, [8]byte{byte(i)}); err != nil {
+		if err := write(func() error { return fr.WritePing(false, [8]byte{byte(i)}) }); err != nil {
 			t.Fatalf("ping %d: %v", i, err)
 		}
 		select {

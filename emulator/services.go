@@ -25,10 +25,12 @@ type call struct {
 // begin runs the prelude of a data-plane request: it reads the `cache`
 // header, applies faults, and finds the cache.
 func (s *Server) begin(ctx context.Context, rpc string) (call, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	name := first(md, "cache")
+	name := ""
+	if v := metadata.ValueFromIncomingContext(ctx, "cache"); len(v) > 0 {
+		name = v[0]
+	}
 
-	if err := s.injectFaults(ctx, md, name, rpc); err != nil {
+	if err := s.injectFaults(ctx, name, rpc); err != nil {
 		return call{}, err
 	}
 
@@ -44,8 +46,7 @@ func (s *Server) begin(ctx context.Context, rpc string) (call, error) {
 
 // controlFaults applies faults to a control-plane or ping request.
 func (s *Server) controlFaults(ctx context.Context, cacheName, rpc string) error {
-	md, _ := metadata.FromIncomingContext(ctx)
-	return s.injectFaults(ctx, md, cacheName, rpc)
+	return s.injectFaults(ctx, cacheName, rpc)
 }
 
 // methodHandler is the unary handler signature of grpc.MethodDesc.
