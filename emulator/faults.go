@@ -245,7 +245,8 @@ func (s *Server) headerFaults(md metadata.MD, rpc string) (time.Duration, codes.
 
 // headerHit reports whether a request is hit by one header fault: its RPC is
 // listed (or no list is given) and its session has hits left.
-func (s *Server) headerHit(md metadata.MD, id, rpc, rpcsHdr, countHdr string, delays bool) (bool, error) {
+func (s *Server) headerHit(md metadata.MD, id, rpc, rpcsHdr, countHdr string,
+	delays bool) (bool, error) {
 	if list, ok := md[rpcsHdr]; ok && !listed(list, rpc) {
 		return false, nil
 	}

@@ -42,11 +42,7 @@ func (s *Server) Set(cacheName, key, value string, ttl time.Duration) error {
 		ttl = DefaultTTL
 	}
 
-	c := s.store.cache(cacheName)
-	if c == nil {
-		s.store.create(cacheName)
-		c = s.store.cache(cacheName)
-	}
+	c, _ := s.store.ensure(cacheName)
 	now := s.clock.now()
 	c.set([]byte(key), []byte(value), expiresAt(now, uint64(ttl/time.Millisecond)))
 	return nil

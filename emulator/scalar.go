@@ -258,9 +258,13 @@ func updateTTL(c call, req *pb.UpdateTtlRequest) (proto.Message, error) {
 	found, applied := c.cache.updateExpiry(req.Key, c.now, change)
 	switch {
 	case !found:
-		return &pb.UpdateTtlResponse{Outcome: &pb.UpdateTtlResponse_Missing{Missing: &pb.Empty{}}}, nil
+		return &pb.UpdateTtlResponse{
+			Outcome: &pb.UpdateTtlResponse_Missing{Missing: &pb.Empty{}},
+		}, nil
 	case applied:
-		return &pb.UpdateTtlResponse{Outcome: &pb.UpdateTtlResponse_Applied{Applied: &pb.Empty{}}}, nil
+		return &pb.UpdateTtlResponse{
+			Outcome: &pb.UpdateTtlResponse_Applied{Applied: &pb.Empty{}},
+		}, nil
 	default:
 		return &pb.UpdateTtlResponse{
 			Outcome: &pb.UpdateTtlResponse_NotApplied{NotApplied: &pb.Empty{}},
@@ -274,7 +278,9 @@ func itemGetTTL(c call, req *pb.ItemGetTtlRequest) (proto.Message, error) {
 	}
 	it, ok := c.cache.get(req.Key, c.now)
 	if !ok {
-		return &pb.ItemGetTtlResponse{Outcome: &pb.ItemGetTtlResponse_Missing{Missing: &pb.Empty{}}}, nil
+		return &pb.ItemGetTtlResponse{
+			Outcome: &pb.ItemGetTtlResponse_Missing{Missing: &pb.Empty{}},
+		}, nil
 	}
 	left := uint64((it.expires - c.now) / int64(time.Millisecond))
 	return &pb.ItemGetTtlResponse{Outcome: &pb.ItemGetTtlResponse_Found{

@@ -71,7 +71,8 @@ func dataMethod[Req any, P interface {
 func unaryMethod[Req any, P interface {
 	*Req
 	proto.Message
-}](full string, fn func(s *Server, ctx context.Context, req P) (proto.Message, error)) methodHandler {
+}](full string,
+	fn func(s *Server, ctx context.Context, req P) (proto.Message, error)) methodHandler {
 	return func(srv any, ctx context.Context, dec func(any) error,
 		ic grpc.UnaryServerInterceptor) (any, error) {
 		req := P(new(Req))

@@ -134,7 +134,8 @@ func (c *cache) increment(key []byte, amount, expires, now int64) (int64, increm
 
 // updateExpiry changes the expiry of a live item when change agrees; it
 // reports whether the item exists and whether its expiry changed.
-func (c *cache) updateExpiry(key []byte, now int64, change func(old int64) (int64, bool)) (found, applied bool) {
+func (c *cache) updateExpiry(key []byte, now int64,
+	change func(old int64) (int64, bool)) (found, applied bool) {
 	s := c.shardFor(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -214,20 +215,27 @@ func (st *store) cache(name string) *cache {
 
 // create adds a cache; it reports false when the cache exists.
 func (st *store) create(name string) bool {
+	_, created := st.ensure(name)
+	return created
+}
+
+// ensure returns the named cache, creating it when missing.
+func (st *store) ensure(name string) (c *cache, created bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 
 	old := *st.caches.Load()
-	if _, ok := old[name]; ok {
-		return false
+	if c, ok := old[name]; ok {
+		return c, false
 	}
 	next := make(map[string]*cache, len(old)+1)
 	for k, v := range old {
 		next[k] = v
 	}
-	next[name] = newCache(name)
+	c = newCache(name)
+	next[name] = c
 	st.caches.Store(&next)
-	return true
+	return c, true
 }
 
 // drop deletes a cache; it reports false when the cache did not exist.
