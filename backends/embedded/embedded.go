@@ -48,6 +48,7 @@ type Targets struct {
 	Emulator  *emulator.Server
 
 	closers []func() error
+	faults  faultLayer // see faults.go
 }
 
 // Start starts the targets opts asks for. On error, those already started
@@ -90,6 +91,7 @@ func (t *Targets) startRedis() error {
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
 		return fmt.Errorf("start miniredis on 127.0.0.1:0: %w", err)
 	}
+	t.faults.hookRedis(m)
 	t.Miniredis = m
 	t.RedisAddr = m.Addr()
 	t.closers = append(t.closers, func() error { m.Close(); return nil })
@@ -103,7 +105,8 @@ func (t *Targets) startDynamoDB() error {
 	}
 
 	handler := dynserver.NewServer()
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: t.faults.wrapDynamoDB(handler),
+		ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
