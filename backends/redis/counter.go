@@ -106,7 +106,7 @@ func (b *Backend) Get(ctx context.Context, id string) (backends.Reading, error) 
 		return backends.Reading{}, nil
 	}
 	if err != nil {
-		return backends.Reading{}, classify(ctx, err, "GET of counter %q", id)
+		return backends.Reading{}, readFailed(classify(ctx, err, "GET of counter %q", id))
 	}
 
 	n, err := strconv.ParseInt(s, 10, 64)

@@ -168,3 +168,12 @@ func (handshakeHook) ProcessPipelineHook(
 		return next(ctx, cmds)
 	}
 }
+
+// readFailed turns outcome_unknown into unavailable for a read, which has
+// no outcome to be unsure about.
+func readFailed(e *backends.Error) *backends.Error {
+	if e.Code == backends.CodeOutcomeUnknown {
+		e.Code = backends.CodeUnavailable
+	}
+	return e
+}
