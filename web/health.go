@@ -1,8 +1,8 @@
 package web
 
 // Routes of this file:
-//   GET /healthz   the process answers
-//   GET /readyz    every backend answers
+//   GET|HEAD /healthz   the process answers
+//   GET|HEAD /readyz    every backend answers
 
 import (
 	"net/http"
@@ -14,7 +14,9 @@ import (
 
 func (h *handlers) registerHealth(r *gin.Engine) {
 	r.GET("/healthz", h.healthz)
+	r.HEAD("/healthz", h.healthz)
 	r.GET("/readyz", h.readyz)
+	r.HEAD("/readyz", h.readyz)
 }
 
 func (h *handlers) healthz(c *gin.Context) {

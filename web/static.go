@@ -1,8 +1,8 @@
 package web
 
 // Routes of this file:
-//   GET /                  the page (index.html)
-//   GET /static/*filepath  the page's files
+//   GET|HEAD /                  the page (index.html)
+//   GET|HEAD /static/*filepath  the page's files
 
 import (
 	"bytes"
@@ -52,10 +52,14 @@ func loadStatic() *staticFiles {
 }
 
 func (h *handlers) registerStatic(r *gin.Engine) {
-	r.GET("/", func(c *gin.Context) { h.serveFile(c, "index.html") })
-	r.GET("/static/*filepath", func(c *gin.Context) {
+	page := func(c *gin.Context) { h.serveFile(c, "index.html") }
+	file := func(c *gin.Context) {
 		h.serveFile(c, strings.TrimPrefix(c.Param("filepath"), "/"))
-	})
+	}
+	r.GET("/", page)
+	r.HEAD("/", page)
+	r.GET("/static/*filepath", file)
+	r.HEAD("/static/*filepath", file)
 }
 
 func (h *handlers) serveFile(c *gin.Context, name string) {
