@@ -121,6 +121,18 @@ func (m *Manager) Run(id string) (*Run, bool) {
 	return r, ok
 }
 
+// Runs returns the runs kept, newest first.
+func (m *Manager) Runs() []*Run {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	out := make([]*Run, 0, len(m.order))
+	for i := len(m.order) - 1; i >= 0; i-- {
+		out = append(out, m.runs[m.order[i]])
+	}
+	return out
+}
+
 // Active returns the run going now, if any.
 func (m *Manager) Active() *Run {
 	m.mu.Lock()

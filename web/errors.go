@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/embedded"
+	"github.com/counterlab/counterlab/compare"
 	"github.com/gin-gonic/gin"
 )
 
@@ -32,6 +34,8 @@ var statusOf = map[backends.Code]int{
 	CodeNotFound:                http.StatusNotFound,
 	CodeMethodNotAllowed:        http.StatusMethodNotAllowed,
 	CodeBodyTooLarge:            http.StatusRequestEntityTooLarge,
+	compare.CodeBusy:            http.StatusConflict, // a run is going (runs.go)
+	embedded.CodeNotEmbedded:    http.StatusConflict, // faults on a configured target
 }
 
 // StatusOf returns the HTTP status of an error code; unknown codes are

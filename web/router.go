@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/embedded"
+	"github.com/counterlab/counterlab/compare"
 	"github.com/gin-gonic/gin"
 )
 
@@ -34,6 +36,12 @@ type Deps struct {
 	// Stopping is closed when the server begins shutting down; long-lived
 	// handlers (event streams) return when it is. Nil never closes.
 	Stopping <-chan struct{}
+
+	// RunLimits bound the comparison runs (runs.go); zero fields take
+	// compare.DefaultLimits. Embedded are the embedded targets, for fault
+	// injection (faults.go); nil refuses it.
+	RunLimits compare.Limits
+	Embedded  *embedded.Targets
 }
 
 // Defaults of Deps.
@@ -44,10 +52,12 @@ const (
 
 // handlers holds the dependencies of every route group.
 type handlers struct {
-	deps   Deps
-	log    *slog.Logger
-	byName map[string]backends.Backend
-	static *staticFiles
+	deps    Deps
+	log     *slog.Logger
+	byName  map[string]backends.Backend
+	static  *staticFiles
+	runs    *compare.Manager // runs.go
+	metrics *metrics         // metrics.go
 }
 
 // NewRouter builds the router: middleware, every route group, and JSON
@@ -74,6 +84,8 @@ func NewRouter(deps Deps) *gin.Engine {
 	for _, b := range deps.Backends {
 		h.byName[b.Name()] = b
 	}
+	h.metrics = newMetrics()
+	h.runs = h.newRuns()
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -84,11 +96,15 @@ func NewRouter(deps Deps) *gin.Engine {
 	_ = r.SetTrustedProxies(nil) // the client address is the peer's
 	r.Use(h.logRequests, h.recovery, securityHeaders, limitBody)
 
+	h.registerMetrics(r) // first: its middleware counts every route after it
 	h.registerHealth(r)
 	h.registerBackends(r)
 	h.registerCounters(r)
 	h.registerCompat(r)
 	h.registerStatic(r)
+	h.registerRuns(r)
+	h.registerFaults(r)
+	h.registerOpenAPI(r)
 
 	r.NoRoute(h.noRoute(r))
 	r.NoMethod(func(c *gin.Context) {

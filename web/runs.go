@@ -1,0 +1,329 @@
+package web
+
+// Routes of this file:
+//   GET    /api/runs                          limits, the run going, runs kept
+//   POST   /api/runs                          start a run
+//   GET    /api/runs/:id                      a run's state and results
+//   DELETE /api/runs/:id                      cancel a run
+//   GET    /api/runs/:id/events               progress as server-sent events
+//   GET    /api/runs/:id/export.json          the results as JSON
+//   GET    /api/runs/:id/export.csv           the results as CSV, one row per strategy
+//   GET    /api/runs/:id/charts/:chart        latency, throughput or outcomes, .svg or .png
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/compare"
+)
+
+// Defaults of a run request's workload fields left out (zero).
+const (
+	DefaultRunWorkers    = 16
+	DefaultRunIncrements = 1000
+	DefaultRunKeys       = 1
+)
+
+// Timing of the event stream and of cancelling.
+const (
+	eventsKeepAlive = 15 * time.Second
+	eventsRetryMs   = 2000
+	cancelWait      = 10 * time.Second
+)
+
+// newRuns builds the run manager of the router, closed when the server
+// stops.
+func (h *handlers) newRuns() *compare.Manager {
+	m := compare.NewManager(h.deps.Backends, compare.Options{
+		Limits:  h.deps.RunLimits,
+		Logger:  h.log,
+		Observe: h.metrics.observeRun,
+	})
+	if h.deps.Stopping != nil {
+		go func() {
+			<-h.deps.Stopping
+			m.Close()
+		}()
+	}
+	return m
+}
+
+func (h *handlers) registerRuns(r *gin.Engine) {
+	r.GET("/api/runs", h.listRuns)
+	r.POST("/api/runs", h.startRun)
+	r.GET("/api/runs/:id", h.getRun)
+	r.DELETE("/api/runs/:id", h.cancelRun)
+	r.GET("/api/runs/:id/events", h.runEvents)
+	r.GET("/api/runs/:id/export.json", h.exportJSON)
+	r.GET("/api/runs/:id/export.csv", h.exportCSV)
+	r.GET("/api/runs/:id/charts/:chart", h.runChart)
+}
+
+// limitsJSON are the run limits as the API shows them.
+type limitsJSON struct {
+	MaxWorkers         int     `json:"maxWorkers"`
+	MaxIncrements      int     `json:"maxIncrements"`
+	MaxKeys            int     `json:"maxKeys"`
+	MaxDurationSeconds float64 `json:"maxDurationSeconds"`
+}
+
+// runSummary is one run in the list.
+type runSummary struct {
+	ID        string    `json:"id"`
+	State     string    `json:"state"`
+	CreatedAt time.Time `json:"createdAt"`
+	Percent   float64   `json:"percent"`
+}
+
+func (h *handlers) listRuns(c *gin.Context) {
+	l := h.runs.Limits()
+	out := struct {
+		Limits   limitsJSON   `json:"limits"`
+		Defaults runDefaults  `json:"defaults"`
+		Active   *string      `json:"active"`
+		Runs     []runSummary `json:"runs"`
+	}{
+		Limits:   limitsJSON{l.MaxWorkers, l.MaxIncrements, l.MaxKeys, l.MaxDuration.Seconds()},
+		Defaults: h.runDefaults(),
+		Runs:     []runSummary{},
+	}
+	if a := h.runs.Active(); a != nil {
+		id := a.ID()
+		out.Active = &id
+	}
+	for _, r := range h.runs.Runs() {
+		s := r.State()
+		out.Runs = append(out.Runs, runSummary{s.ID, s.State, s.CreatedAt, s.Percent})
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// runDefaults are the workload fields a run request may leave out.
+type runDefaults struct {
+	Workers    int `json:"workers"`
+	Increments int `json:"increments"`
+	Keys       int `json:"keys"`
+}
+
+// runDefaults returns the defaults, within the limits.
+func (h *handlers) runDefaults() runDefaults {
+	l := h.runs.Limits()
+	return runDefaults{
+		Workers:    min(DefaultRunWorkers, l.MaxWorkers),
+		Increments: min(DefaultRunIncrements, l.MaxIncrements),
+		Keys:       min(DefaultRunKeys, l.MaxKeys),
+	}
+}
+
+func (h *handlers) startRun(c *gin.Context) {
+	var req compare.SpecJSON
+	if err := readBody(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	d := h.runDefaults()
+	if req.Workers == 0 {
+		req.Workers = d.Workers
+	}
+	if req.Increments == 0 {
+		req.Increments = d.Increments
+	}
+	if req.Keys == 0 {
+		req.Keys = d.Keys
+	}
+	if req.DurationSeconds < 0 {
+		writeError(c, invalid("durationSeconds is %v: want 0 (no cap) or more",
+			req.DurationSeconds).With("field", "durationSeconds"))
+		return
+	}
+
+	run, err := h.runs.Start(req.Spec())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+
+	c.Header("Location", "/api/runs/"+run.ID())
+	c.JSON(http.StatusAccepted, run.State())
+}
+
+// run finds the run of the path.
+func (h *handlers) run(c *gin.Context) (*compare.Run, error) {
+	id := c.Param("id")
+	r, ok := h.runs.Run(id)
+	if !ok {
+		return nil, backends.Errorf(CodeNotFound,
+			"no run %q: runs are kept in memory, the last %d of them", id,
+			compare.DefaultKeepRuns)
+	}
+	return r, nil
+}
+
+func (h *handlers) getRun(c *gin.Context) {
+	r, err := h.run(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r.State())
+}
+
+// cancelRun cancels a run and waits a little for it to end, so that the
+// answer shows it cancelled. A run that had already ended is left as it was.
+func (h *handlers) cancelRun(c *gin.Context) {
+	r, err := h.run(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := readBody(c, nil); err != nil {
+		writeError(c, err)
+		return
+	}
+
+	if r.Cancel() {
+		select {
+		case <-r.Done():
+		case <-time.After(cancelWait):
+		case <-c.Request.Context().Done():
+		}
+	}
+	c.JSON(http.StatusOK, r.State())
+}
+
+// runEvents streams a run's events as server-sent events, each with its
+// sequence number as id: a client that reconnects with Last-Event-ID (or
+// ?from=N) gets the events after it. The stream ends after run-finished.
+func (h *handlers) runEvents(c *gin.Context) {
+	r, err := h.run(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	from, err := eventsFrom(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+
+	w := c.Writer
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "retry: %d\n\n", eventsRetryMs)
+	w.Flush()
+
+	keepAlive := time.NewTicker(eventsKeepAlive)
+	defer keepAlive.Stop()
+	for {
+		events, wake, ended := r.Events(from)
+		for _, e := range events {
+			data, err := json.Marshal(e)
+			if err != nil {
+				h.log.Error("encode a run event", "run", r.ID(), "error", err)
+				return
+			}
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, e.Type, data)
+			from = e.Seq + 1
+		}
+		w.Flush()
+		if ended {
+			return
+		}
+
+		select {
+		case <-wake:
+		case <-keepAlive.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case <-c.Request.Context().Done():
+			return
+		case <-h.deps.Stopping:
+			return
+		}
+	}
+}
+
+// eventsFrom reads where an event stream starts: after Last-Event-ID, or at
+// ?from=N, or at the beginning.
+func eventsFrom(c *gin.Context) (int, error) {
+	if v := c.GetHeader("Last-Event-ID"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, invalid("Last-Event-ID %q: want an event number", v)
+		}
+		return n + 1, nil
+	}
+	if v := c.Query("from"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, invalid("from=%q: want an event number, 0 or more", v).
+				With("field", "from")
+		}
+		return n, nil
+	}
+	return 0, nil
+}
+
+func (h *handlers) exportJSON(c *gin.Context) {
+	h.export(c, "json", "application/json", compare.WriteJSON)
+}
+
+func (h *handlers) exportCSV(c *gin.Context) {
+	h.export(c, "csv", "text/csv; charset=utf-8", compare.WriteCSV)
+}
+
+// export answers the run's results as a file to download.
+func (h *handlers) export(c *gin.Context, ext, contentType string,
+	write func(io.Writer, compare.RunState) error) {
+	r, err := h.run(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+
+	var buf bytes.Buffer
+	if err := write(&buf, r.State()); err != nil {
+		writeError(c, fmt.Errorf("export run %s as %s: %w", r.ID(), ext, err))
+		return
+	}
+	c.Header("Content-Disposition",
+		fmt.Sprintf(`attachment; filename="counterlab-run-%s.%s"`, r.ID(), ext))
+	c.Data(http.StatusOK, contentType, buf.Bytes())
+}
+
+// runChart draws one chart of a run: /charts/latency.svg, throughput.png...
+// ?theme=dark draws it for a dark page.
+func (h *handlers) runChart(c *gin.Context) {
+	r, err := h.run(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	name, format, ok := strings.Cut(c.Param("chart"), ".")
+	if !ok {
+		writeError(c, invalid("chart %q: want a name and a format, e.g. latency.svg",
+			c.Param("chart")).With("charts", compare.Charts()))
+		return
+	}
+	theme := c.DefaultQuery("theme", compare.ThemeLight)
+
+	img, err := compare.Chart(r.State().Results, name, format, theme)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	contentType := "image/png"
+	if format == compare.FormatSVG {
+		contentType = "image/svg+xml"
+	}
+	c.Data(http.StatusOK, contentType, img)
+}
