@@ -43,20 +43,27 @@ type call struct {
 	code     backends.Code // the error code expected, if any
 }
 
+// Strategies and codes, short for the tables.
+const (
+	stAdd  = backends.DynamoAdd
+	stCond = backends.DynamoConditional
+
+	limit  = backends.CodeLimitReached
+	notInt = backends.CodeNotInteger
+	over   = backends.CodeOverflow
+)
+
 const (
 	top      = "9223372036854775807"  // the largest int64
 	bottom   = "-9223372036854775808" // the smallest int64
 	maxLimit = int64(backends.MaxLimit)
 )
 
-func add(want int64) call { return call{strategy: backends.DynamoAdd, want: want} }
-func cond(max, want int64) call {
-	return call{strategy: backends.DynamoConditional, max: max, want: want}
-}
-func addFails(code backends.Code) call { return call{strategy: backends.DynamoAdd, code: code} }
-func condFails(max int64, code backends.Code) call {
-	return call{strategy: backends.DynamoConditional, max: max, code: code}
-}
+// Calls of each strategy, succeeding with a value or failing with a code.
+func add(want int64) call                       { return call{stAdd, 0, want, ""} }
+func cond(max, want int64) call                 { return call{stCond, max, want, ""} }
+func addFails(code backends.Code) call          { return call{stAdd, 0, 0, code} }
+func condFails(max int64, c backends.Code) call { return call{stCond, max, 0, c} }
 
 // want is what a sequence of calls gives.
 type want struct {
@@ -79,60 +86,60 @@ func testIncrement(t *testing.T, s server) {
 		{name: "add creates the counter at 1",
 			calls: []call{add(1), add(2), add(3)}, final: "N 3"},
 		{name: "conditional counts up to max then stops",
-			calls: []call{cond(3, 1), cond(3, 2), cond(3, 3), condFails(3, backends.CodeLimitReached)},
+			calls: []call{cond(3, 1), cond(3, 2), cond(3, 3), condFails(3, limit)},
 			final: "N 3"},
 		{name: "conditional with max 1",
-			calls: []call{cond(1, 1), condFails(1, backends.CodeLimitReached)}, final: "N 1"},
+			calls: []call{cond(1, 1), condFails(1, limit)}, final: "N 1"},
 		{name: "strategies share the counter",
-			calls: []call{add(1), cond(2, 2), condFails(2, backends.CodeLimitReached), add(3)},
+			calls: []call{add(1), cond(2, 2), condFails(2, limit), add(3)},
 			final: "N 3"},
 		{name: "an item without the counter", present: true,
 			calls: []call{cond(2, 1), add(2)}, final: "N 2"},
 		{name: "a negative counter counts up", preset: num("-2"),
-			calls: []call{add(-1), cond(1, 0), cond(1, 1), condFails(1, backends.CodeLimitReached)},
+			calls: []call{add(-1), cond(1, 0), cond(1, 1), condFails(1, limit)},
 			final: "N 1"},
 		{name: "counter at max", preset: num("10"),
-			calls: []call{condFails(10, backends.CodeLimitReached), cond(11, 11)}, final: "N 11"},
+			calls: []call{condFails(10, limit), cond(11, 11)}, final: "N 11"},
 		{name: "counter above max", preset: num("20"),
-			calls: []call{condFails(10, backends.CodeLimitReached)}, final: "N 20"},
+			calls: []call{condFails(10, limit)}, final: "N 20"},
 		{name: "numbers compare as numbers", preset: num("9"),
-			calls: []call{cond(10, 10), condFails(10, backends.CodeLimitReached)}, final: "N 10"},
+			calls: []call{cond(10, 10), condFails(10, limit)}, final: "N 10"},
 		{name: "max at the largest limit", preset: num(strconv.FormatInt(maxLimit-1, 10)),
-			calls: []call{cond(maxLimit, maxLimit), condFails(maxLimit, backends.CodeLimitReached)},
+			calls: []call{cond(maxLimit, maxLimit), condFails(maxLimit, limit)},
 			final: "N " + strconv.FormatInt(maxLimit, 10)},
 		{name: "abc with add", preset: str("abc"),
-			calls: []call{addFails(backends.CodeNotInteger)}, final: "S abc"},
+			calls: []call{addFails(notInt)}, final: "S abc"},
 		{name: "abc with conditional", preset: str("abc"),
-			calls: []call{condFails(10, backends.CodeNotInteger)}, final: "S abc"},
+			calls: []call{condFails(10, notInt)}, final: "S abc"},
 		{name: "1.5 as a string with add", preset: str("1.5"),
-			calls: []call{addFails(backends.CodeNotInteger)}, final: "S 1.5"},
+			calls: []call{addFails(notInt)}, final: "S 1.5"},
 		{name: "1.5 as a string with conditional", preset: str("1.5"),
-			calls: []call{condFails(10, backends.CodeNotInteger)}, final: "S 1.5"},
+			calls: []call{condFails(10, notInt)}, final: "S 1.5"},
 		{name: "digits as a string", preset: str("5"),
-			calls: []call{addFails(backends.CodeNotInteger), condFails(10, backends.CodeNotInteger)},
+			calls: []call{addFails(notInt), condFails(10, notInt)},
 			final: "S 5"},
 		{name: "a boolean", preset: &types.AttributeValueMemberBOOL{Value: true},
-			calls: []call{addFails(backends.CodeNotInteger), condFails(10, backends.CodeNotInteger)},
+			calls: []call{addFails(notInt), condFails(10, notInt)},
 			final: "BOOL true"},
 		{name: "number above max with a fraction", preset: num("10.5"),
-			calls: []call{condFails(10, backends.CodeNotInteger)}, final: "N 10.5"},
+			calls: []call{condFails(10, notInt)}, final: "N 10.5"},
 		// The known gap: no condition expression can tell 1.5 from an integer,
 		// so DynamoDB adds 1 and the backend reports not_integer afterwards.
 		{name: "number below max with a fraction", preset: num("1.5"),
-			calls: []call{condFails(10, backends.CodeNotInteger), addFails(backends.CodeNotInteger)},
+			calls: []call{condFails(10, notInt), addFails(notInt)},
 			final: "N 3.5"},
 		{name: "top of int64 with add", preset: num(top),
-			calls: []call{addFails(backends.CodeOverflow)}, final: "N " + top},
+			calls: []call{addFails(over)}, final: "N " + top},
 		{name: "top of int64 with conditional", preset: num(top),
-			calls: []call{condFails(maxLimit, backends.CodeLimitReached)}, final: "N " + top},
+			calls: []call{condFails(maxLimit, limit)}, final: "N " + top},
 		{name: "beyond int64", preset: num("9223372036854775808"),
-			calls: []call{addFails(backends.CodeNotInteger), condFails(10, backends.CodeNotInteger)},
+			calls: []call{addFails(notInt), condFails(10, notInt)},
 			final: "N 9223372036854775808"},
 		{name: "bottom of int64", preset: num(bottom),
 			calls: []call{add(-9223372036854775807), cond(1, -9223372036854775806)},
 			final: "N -9223372036854775806",
 			// minidyn computes with float64: the sum is rounded, past int64.
-			onMinidyn: &want{[]call{addFails(backends.CodeNotInteger)},
+			onMinidyn: &want{[]call{addFails(notInt)},
 				"N -9223372036854776000"}},
 	}
 
@@ -206,7 +213,7 @@ func testInvalid(t *testing.T, s server) {
 	t.Run("empty strategy picks the default", func(t *testing.T) {
 		ctx := context.Background()
 		for i, c := range []call{
-			{max: 0, want: 1}, {max: 3, want: 2}, {max: 2, code: backends.CodeLimitReached},
+			{max: 0, want: 1}, {max: 3, want: 2}, {max: 2, code: limit},
 		} {
 			res, err := b.Increment(ctx, "", counterID(t), c.max)
 			if c.code != "" {
@@ -254,7 +261,7 @@ func testGetReset(t *testing.T, s server) {
 	read(backends.Reading{})
 	put(t, s, table, id, str("abc"))
 	_, err := b.Get(ctx, id)
-	wantCode(t, err, backends.CodeNotInteger)
+	wantCode(t, err, notInt)
 }
 
 // testTable covers the table's life: created when missing, re-created when
@@ -382,7 +389,7 @@ func testConcurrent(t *testing.T, s server) {
 						switch {
 						case err == nil:
 							values = append(values, res.Value)
-						case backends.ErrorCode(err) == backends.CodeLimitReached:
+						case backends.ErrorCode(err) == limit:
 							limited++
 						default:
 							errs = append(errs, err)

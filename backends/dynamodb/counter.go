@@ -52,15 +52,13 @@ func (b *Backend) Increment(
 	}
 	one := &types.AttributeValueMemberN{Value: "1"}
 	if s.Conditional {
+		bound := &types.AttributeValueMemberN{Value: strconv.FormatInt(max, 10)}
 		in.ConditionExpression = aws.String(belowMax)
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{
-			":one": one, ":max": &types.AttributeValueMemberN{Value: strconv.FormatInt(max, 10)},
-		}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":one": one, ":max": bound}
 	} else {
+		bound := &types.AttributeValueMemberN{Value: strconv.FormatInt(math.MaxInt64, 10)}
 		in.ConditionExpression = aws.String(belowTop)
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{
-			":one": one, ":top": &types.AttributeValueMemberN{Value: strconv.FormatInt(math.MaxInt64, 10)},
-		}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":one": one, ":top": bound}
 	}
 
 	tctx, sent := traced(ctx)

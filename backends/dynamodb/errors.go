@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 
 	"github.com/counterlab/counterlab/backends"
@@ -23,24 +22,26 @@ import (
 //   - An answer in the 5xx range (InternalServerError, ServiceUnavailable)
 //     is outcome_unknown: DynamoDB documents that such a request may or may
 //     not have been applied.
-//   - With no answer, the question is whether the request was written. An
+//   - An answer that is not a DynamoDB error (a proxy's page, a body that does
+//     not parse) counts by its status: 4xx refused, anything else
+//     outcome_unknown.
+//   - With no answer, the question is whether the request may have left. An
 //     HTTP client trace tells: a failure to resolve, dial, sign or get
-//     credentials before that is unavailable; a timeout or a broken connection
-//     after it is outcome_unknown.
+//     credentials before the transport wrote the headers is unavailable; a
+//     timeout or a broken connection after that is outcome_unknown. (The
+//     trace's WroteRequest would be more precise but may run after the
+//     response has come back; WroteHeaders always runs before any byte of
+//     the request reaches the connection.)
 //
 // The client never retries an item operation (aws.NopRetryer), so one call
 // is one request.
 
 // traced returns ctx with an HTTP client trace that records whether a
-// request was written in full.
+// request may have been sent: set once its headers are written.
 func traced(ctx context.Context) (context.Context, *atomic.Bool) {
 	sent := new(atomic.Bool)
 	trace := &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				sent.Store(true)
-			}
-		},
+		WroteHeaders: func() { sent.Store(true) },
 	}
 	return httptrace.WithClientTrace(ctx, trace), sent
 }
@@ -83,17 +84,24 @@ const (
 
 // classifyCode picks the code of err and the reason shown with it.
 func classifyCode(err error, sent bool) (backends.Code, string) {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		status := 0
-		var resp *awshttp.ResponseError
-		if errors.As(err, &resp) {
-			status = resp.HTTPStatusCode()
-		}
-		return apiCode(api, status)
+	status := 0
+	var resp interface{ HTTPStatusCode() int } // a response came back
+	if errors.As(err, &resp) {
+		status = resp.HTTPStatusCode()
 	}
 
-	if !sent {
+	var api smithy.APIError
+	switch {
+	case errors.As(err, &api):
+		return apiCode(api, status)
+	case status >= 400 && status < 500:
+		return backends.CodeUnavailable, fmt.Sprintf(
+			"the endpoint refused the request with status %d; nothing was applied", status)
+	case status != 0:
+		return backends.CodeOutcomeUnknown, fmt.Sprintf(
+			"the endpoint answered status %d with a body that does not parse; "+
+				"the request may or may not have been applied, and it was not retried", status)
+	case !sent:
 		return backends.CodeUnavailable,
 			"DynamoDB could not be reached; the request was not sent, nothing was applied"
 	}

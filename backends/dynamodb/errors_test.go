@@ -40,7 +40,8 @@ func TestAnswers(t *testing.T) {
 			backends.CodeOutcomeUnknown},
 		{"503 ServiceUnavailable", apiError(503, "ServiceUnavailable"),
 			backends.CodeOutcomeUnknown},
-		{"502 from a proxy", proxyError, backends.CodeOutcomeUnknown},
+		{"502 from a proxy", proxyError(http.StatusBadGateway), backends.CodeOutcomeUnknown},
+		{"403 from a proxy", proxyError(http.StatusForbidden), backends.CodeUnavailable},
 		{"200 that does not parse", garbage, backends.CodeOutcomeUnknown},
 		{"throttled", apiError(400, "ThrottlingException"), backends.CodeUnavailable},
 		{"over provisioned throughput", apiError(400, "ProvisionedThroughputExceededException"),
@@ -272,11 +273,14 @@ func apiError(status int, name string) func(http.ResponseWriter, *http.Request, 
 	}
 }
 
-// proxyError answers like a proxy in front of the service.
-func proxyError(w http.ResponseWriter, _ *http.Request, _ <-chan struct{}) {
-	w.Header().Set("Content-Type", "text/html")
-	w.WriteHeader(http.StatusBadGateway)
-	_, _ = io.WriteString(w, "<html><body>Bad Gateway</body></html>")
+// proxyError answers status with an HTML page, like a proxy in front of the
+// service.
+func proxyError(status int) func(http.ResponseWriter, *http.Request, <-chan struct{}) {
+	return func(w http.ResponseWriter, _ *http.Request, _ <-chan struct{}) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, "<html><body>%s</body></html>", http.StatusText(status))
+	}
 }
 
 // garbage answers 200 with a body that is not JSON.

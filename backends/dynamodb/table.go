@@ -125,7 +125,8 @@ func checkKey(t *types.TableDescription) error {
 		return fmt.Errorf("its key is not the hash key %q alone; use another table", keyName)
 	}
 	for _, a := range t.AttributeDefinitions {
-		if aws.ToString(a.AttributeName) == keyName && a.AttributeType != types.ScalarAttributeTypeS {
+		name, typ := aws.ToString(a.AttributeName), a.AttributeType
+		if name == keyName && typ != types.ScalarAttributeTypeS {
 			return fmt.Errorf("its key %q is of type %s, not S; use another table",
 				keyName, a.AttributeType)
 		}

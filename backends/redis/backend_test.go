@@ -35,6 +35,13 @@ type call struct {
 	code     backends.Code // the error code expected, if any
 }
 
+// Codes, short for the tables.
+const (
+	limit  = backends.CodeLimitReached
+	notInt = backends.CodeNotInteger
+	over   = backends.CodeOverflow
+)
+
 const (
 	top      = "9223372036854775807"  // the largest int64
 	bottom   = "-9223372036854775808" // the smallest int64
@@ -44,11 +51,16 @@ const (
 // stored is a value preset in the store.
 func stored(v string) *string { return &v }
 
-func incr(want int64) call              { return call{strategy: backends.RedisIncr, want: want} }
-func lua(max, want int64) call          { return call{strategy: backends.RedisLua, max: max, want: want} }
-func incrFails(code backends.Code) call { return call{strategy: backends.RedisIncr, code: code} }
-func luaFails(max int64, code backends.Code) call {
-	return call{strategy: backends.RedisLua, max: max, code: code}
+// Calls of each strategy, succeeding with a value or failing with a code.
+func incr(want int64) call                     { return call{backends.RedisIncr, 0, want, ""} }
+func lua(max, want int64) call                 { return call{backends.RedisLua, max, want, ""} }
+func incrFails(code backends.Code) call        { return call{backends.RedisIncr, 0, 0, code} }
+func luaFails(max int64, c backends.Code) call { return call{backends.RedisLua, max, 0, c} }
+
+// want is what a sequence of calls gives.
+type want struct {
+	calls []call
+	final string
 }
 
 func testIncrement(t *testing.T, s server) {
@@ -59,60 +71,59 @@ func testIncrement(t *testing.T, s server) {
 		final  string // the stored value after the calls
 		// onMiniredis replaces calls and final on miniredis, where it differs
 		// from Redis (see the known gaps in the README).
-		onMiniredis *struct {
-			calls []call
-			final string
-		}
+		onMiniredis *want
 	}{
 		{name: "incr creates the counter at 1",
 			calls: []call{incr(1), incr(2), incr(3)}, final: "3"},
 		{name: "lua counts up to max then stops",
-			calls: []call{lua(3, 1), lua(3, 2), lua(3, 3), luaFails(3, backends.CodeLimitReached)},
+			calls: []call{lua(3, 1), lua(3, 2), lua(3, 3), luaFails(3, limit)},
 			final: "3"},
 		{name: "lua with max 1",
-			calls: []call{lua(1, 1), luaFails(1, backends.CodeLimitReached)}, final: "1"},
+			calls: []call{lua(1, 1), luaFails(1, limit)}, final: "1"},
 		{name: "strategies share the counter",
-			calls: []call{incr(1), lua(2, 2), luaFails(2, backends.CodeLimitReached), incr(3)},
+			calls: []call{incr(1), lua(2, 2), luaFails(2, limit), incr(3)},
 			final: "3"},
 		{name: "a negative counter counts up", preset: stored("-2"),
-			calls: []call{incr(-1), lua(1, 0), lua(1, 1), luaFails(1, backends.CodeLimitReached)},
+			calls: []call{incr(-1), lua(1, 0), lua(1, 1), luaFails(1, limit)},
 			final: "1"},
 		{name: "counter at max", preset: stored("10"),
-			calls: []call{luaFails(10, backends.CodeLimitReached), lua(11, 11)}, final: "11"},
+			calls: []call{luaFails(10, limit), lua(11, 11)}, final: "11"},
 		{name: "counter above max", preset: stored("20"),
-			calls: []call{luaFails(10, backends.CodeLimitReached)}, final: "20"},
+			calls: []call{luaFails(10, limit)}, final: "20"},
 		{name: "lua compares numbers, not strings", preset: stored("9"),
-			calls: []call{lua(10, 10), luaFails(10, backends.CodeLimitReached)}, final: "10"},
+			calls: []call{lua(10, 10), luaFails(10, limit)}, final: "10"},
 		{name: "max at the largest limit", preset: stored(strconv.FormatInt(maxLimit-1, 10)),
-			calls: []call{lua(maxLimit, maxLimit), luaFails(maxLimit, backends.CodeLimitReached)},
+			calls: []call{lua(maxLimit, maxLimit), luaFails(maxLimit, limit)},
 			final: strconv.FormatInt(maxLimit, 10)},
 		{name: "abc with incr", preset: stored("abc"),
-			calls: []call{incrFails(backends.CodeNotInteger)}, final: "abc"},
+			calls: []call{incrFails(notInt)}, final: "abc"},
 		{name: "abc with lua", preset: stored("abc"),
-			calls: []call{luaFails(10, backends.CodeNotInteger)}, final: "abc"},
+			calls: []call{luaFails(10, notInt)}, final: "abc"},
 		{name: "1.5 with incr", preset: stored("1.5"),
-			calls: []call{incrFails(backends.CodeNotInteger)}, final: "1.5"},
+			calls: []call{incrFails(notInt)}, final: "1.5"},
 		{name: "1.5 with lua", preset: stored("1.5"),
-			calls: []call{luaFails(10, backends.CodeNotInteger)}, final: "1.5"},
+			calls: []call{luaFails(10, notInt)}, final: "1.5"},
 		{name: "empty string", preset: stored(""),
-			calls: []call{incrFails(backends.CodeNotInteger), luaFails(10, backends.CodeNotInteger)},
+			calls: []call{incrFails(notInt), luaFails(10, notInt)},
 			final: ""},
 		{name: "beyond int64 with incr", preset: stored("99999999999999999999"),
-			calls: []call{incrFails(backends.CodeNotInteger)}, final: "99999999999999999999"},
+			calls: []call{incrFails(notInt)}, final: "99999999999999999999"},
 		{name: "beyond int64 with lua", preset: stored("99999999999999999999"),
-			calls: []call{luaFails(10, backends.CodeNotInteger)}, final: "99999999999999999999"},
+			calls: []call{luaFails(10, notInt)}, final: "99999999999999999999"},
 		{name: "leading zero with lua", preset: stored("007"),
-			calls: []call{luaFails(10, backends.CodeNotInteger)}, final: "007"},
+			calls: []call{luaFails(10, notInt)}, final: "007"},
 		{name: "leading zero with incr", preset: stored("007"),
-			calls: []call{incrFails(backends.CodeNotInteger)}, final: "007",
-			onMiniredis: &struct {
-				calls []call
-				final string
-			}{[]call{incr(8)}, "8"}},
+			calls: []call{incrFails(notInt)}, final: "007",
+			onMiniredis: &want{[]call{incr(8)}, "8"}},
+		{name: "plus sign with incr", preset: stored("+5"),
+			calls: []call{incrFails(notInt)}, final: "+5",
+			onMiniredis: &want{[]call{incr(6)}, "6"}},
+		{name: "plus sign with lua", preset: stored("+5"),
+			calls: []call{luaFails(10, notInt)}, final: "+5"},
 		{name: "top of int64 with incr", preset: stored(top),
-			calls: []call{incrFails(backends.CodeOverflow)}, final: top},
+			calls: []call{incrFails(over)}, final: top},
 		{name: "top of int64 with lua", preset: stored(top),
-			calls: []call{luaFails(maxLimit, backends.CodeLimitReached)}, final: top},
+			calls: []call{luaFails(maxLimit, limit)}, final: top},
 		{name: "bottom of int64", preset: stored(bottom),
 			calls: []call{lua(1, -9223372036854775807), incr(-9223372036854775806)},
 			final: "-9223372036854775806"},
@@ -166,11 +177,11 @@ func testIncrement(t *testing.T, s server) {
 			t.Fatal(err)
 		}
 		_, err := b.Increment(ctx, backends.RedisIncr, id, 0)
-		wantCode(t, err, backends.CodeNotInteger)
+		wantCode(t, err, notInt)
 		_, err = b.Increment(ctx, backends.RedisLua, id, 5)
-		wantCode(t, err, backends.CodeNotInteger)
+		wantCode(t, err, notInt)
 		_, err = b.Get(ctx, id)
-		wantCode(t, err, backends.CodeNotInteger)
+		wantCode(t, err, notInt)
 		if got, _ := s.admin.LRange(ctx, b.key(id), 0, -1).Result(); len(got) != 1 {
 			t.Fatalf("list: got %v, want [x]", got)
 		}
@@ -211,7 +222,7 @@ func testInvalid(t *testing.T, s server) {
 	t.Run("empty strategy picks the default", func(t *testing.T) {
 		ctx := context.Background()
 		for i, c := range []call{
-			{max: 0, want: 1}, {max: 3, want: 2}, {max: 2, code: backends.CodeLimitReached},
+			{max: 0, want: 1}, {max: 3, want: 2}, {max: 2, code: limit},
 		} {
 			res, err := b.Increment(ctx, "", counterID(t), c.max)
 			if c.code != "" {
@@ -297,7 +308,7 @@ func testGetReset(t *testing.T, s server) {
 		t.Fatal(err)
 	}
 	_, err := b.Get(ctx, id)
-	wantCode(t, err, backends.CodeNotInteger)
+	wantCode(t, err, notInt)
 }
 
 func testPrefix(t *testing.T, s server) {
@@ -355,7 +366,7 @@ func testConcurrent(t *testing.T, s server) {
 						switch {
 						case err == nil:
 							values = append(values, res.Value)
-						case backends.ErrorCode(err) == backends.CodeLimitReached:
+						case backends.ErrorCode(err) == limit:
 							limited++
 						default:
 							errs = append(errs, err)
