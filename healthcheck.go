@@ -12,9 +12,11 @@ import (
 	"github.com/counterlab/counterlab/backends"
 )
 
-// healthcheckMain GETs http://ADDR/healthz and exits 0 on a 200, 1
+// healthcheckMain GETs http://ADDR/healthz and exits 0 on a 200; failing
+// that, it exits 0 when the emulator answers a gRPC Ping on ADDR, and 1
 // otherwise. The container image has no shell or curl, so its HEALTHCHECK
-// runs this. An unspecified listen host (0.0.0.0, ::) is reached on loopback.
+// runs this, whether the container serves the app or the emulator. An
+// unspecified listen host (0.0.0.0, ::) is reached on loopback.
 func healthcheckMain(ctx context.Context, args []string, stdout, stderr io.Writer,
 	getenv func(string) string,
 ) int {
@@ -40,8 +42,13 @@ func healthcheckMain(ctx context.Context, args []string, stdout, stderr io.Write
 		return 2
 	}
 	if err := checkHealthz(ctx, url, *timeout); err != nil {
-		fmt.Fprintf(stderr, "healthcheck: %v\n", err)
-		return 1
+		// Not the web app; the same image also runs the emulator.
+		if perr := pingEmulator(ctx, url, *timeout); perr != nil {
+			fmt.Fprintf(stderr, "healthcheck: %v; as the emulator: %v\n", err, perr)
+			return 1
+		}
+		fmt.Fprintf(stdout, "healthcheck: emulator at %s ok\n", addr)
+		return 0
 	}
 	fmt.Fprintf(stdout, "healthcheck: %s ok\n", url)
 	return 0

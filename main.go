@@ -5,7 +5,7 @@
 //	counterlab [serve] [flags]     the web app and API (the default)
 //	counterlab emulator [flags]    the Momento-compatible emulator alone
 //	counterlab compare [flags]     a comparison run from the command line
-//	counterlab healthcheck [flags] exit 0 when the server's /healthz answers
+//	counterlab healthcheck [flags] exit 0 when the app's /healthz or the emulator answers
 package main
 
 import (
@@ -33,7 +33,8 @@ commands:
   serve        serve the web app and API (the default)
   emulator     run the Momento-compatible emulator alone
   compare      run a comparison of strategies from the command line
-  healthcheck  exit 0 when the server's /healthz answers 200, 1 otherwise
+  healthcheck  exit 0 when the app's /healthz answers 200 or the emulator a Ping,
+               1 otherwise
 
 Run "counterlab <command> -h" for a command's flags.
 `
