@@ -55,8 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 	case "emulator":
 		return emulatorMain(ctx, args, stdout, stderr)
 	case "compare":
-		fmt.Fprintln(stderr, "counterlab compare: not yet available in this build")
-		return 2
+		return compareMain(ctx, args, stdout, stderr, getenv)
 	case "healthcheck":
 		return healthcheckMain(ctx, args, stdout, stderr, getenv)
 	case "help":

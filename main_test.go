@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/compare"
 )
 
 // TestServe runs serve with nothing configured, as `go run .` on a fresh
@@ -29,7 +30,9 @@ func TestServe(t *testing.T) {
 	defer cancel()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, log, func(addr string) { ready <- addr }) }()
+	go func() {
+		done <- serve(ctx, cfg, compare.DefaultLimits(), log, func(addr string) { ready <- addr })
+	}()
 
 	var addr string
 	select {
@@ -247,7 +250,10 @@ func TestRunUsage(t *testing.T) {
 		want int
 	}{
 		{[]string{"nope"}, nil, 2},
-		{[]string{"compare"}, nil, 2},
+		{[]string{"compare", "--no-such-flag"}, nil, 2},
+		{[]string{"compare", "-workers", "0"}, nil, 2},
+		{[]string{"compare", "-h"}, nil, 0},
+		{[]string{"serve"}, map[string]string{"COUNTERLAB_RUN_MAX_WORKERS": "0"}, 2},
 		{[]string{"help"}, nil, 0},
 		{[]string{"serve", "--no-such-flag"}, nil, 2},
 		{[]string{"serve", "-h"}, nil, 0},

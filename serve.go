@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/compare"
 	"github.com/counterlab/counterlab/web"
 )
 
@@ -67,8 +68,13 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer,
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2
 	}
+	limits, err := compare.LoadLimits(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 2
+	}
 
-	if err := serve(ctx, cfg, log, nil); err != nil {
+	if err := serve(ctx, cfg, limits, log, nil); err != nil {
 		log.Error("serve failed", "error", err)
 		return 1
 	}
@@ -142,9 +148,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 
 // serve listens on cfg.Addr, opens the backends and serves the router until
 // ctx ends; then it stops taking requests, waits for those in flight, and
-// closes the backends and the embedded targets. ready, when not nil, gets
-// the address listened on.
-func serve(ctx context.Context, cfg backends.Config, log *slog.Logger,
+// closes the backends and the embedded targets. limits bound the comparison
+// runs. ready, when not nil, gets the address listened on.
+func serve(ctx context.Context, cfg backends.Config, limits compare.Limits, log *slog.Logger,
 	ready func(addr string),
 ) error {
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -171,6 +177,8 @@ func serve(ctx context.Context, cfg backends.Config, log *slog.Logger,
 			UseConditionalWrites: cfg.UseConditionalWrites,
 			MaxCounterValue:      cfg.MaxCounterValue,
 			Stopping:             stopping,
+			RunLimits:            limits,
+			Embedded:             opened.Targets,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -3,6 +3,7 @@ package compare
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // oks returns acknowledged increments that returned the values.
@@ -246,6 +247,28 @@ func TestOutcomeNames(t *testing.T) {
 	for i, o := range Outcomes() {
 		if o.String() != want[i] {
 			t.Errorf("got outcome %d named %q, want %q", i, o, want[i])
+		}
+	}
+}
+
+func TestLoadLimits(t *testing.T) {
+	env := map[string]string{EnvMaxWorkers: "32", EnvMaxDuration: "2m"}
+	l, err := LoadLimits(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := DefaultLimits()
+	if l.MaxWorkers != 32 || l.MaxDuration != 2*time.Minute ||
+		l.MaxIncrements != d.MaxIncrements || l.MaxKeys != d.MaxKeys {
+		t.Errorf("got %+v", l)
+	}
+
+	for _, bad := range []map[string]string{
+		{EnvMaxWorkers: "0"}, {EnvMaxIncrements: "many"}, {EnvMaxKeys: "-3"},
+		{EnvMaxDuration: "60"}, {EnvMaxDuration: "-1s"},
+	} {
+		if _, err := LoadLimits(func(k string) string { return bad[k] }); err == nil {
+			t.Errorf("LoadLimits(%v): got no error", bad)
 		}
 	}
 }

@@ -28,12 +28,27 @@ const (
 // correct did not get the verdict correct.
 var ErrIncorrect = errors.New("a strategy meant to be correct was not judged correct")
 
-// Main is the `counterlab compare` command: it runs one comparison on the
-// opened backends, draws a progress bar on stderr and prints the results on
-// stdout as a table, JSON, Markdown or CSV. Cancelling ctx (Ctrl-C) cancels
-// the run and prints what was done.
-func Main(ctx context.Context, args []string, bs []backends.Backend,
-	stdout, stderr io.Writer) error {
+// ErrUsage marks the errors of Main that come from its arguments; the
+// command exits with status 2 on them. A request for help is flag.ErrHelp.
+var ErrUsage = errors.New("usage")
+
+// usageError marks err as a usage error; its message stays err's.
+func usageError(err error) error { return usageErr{err} }
+
+type usageErr struct{ err error }
+
+func (u usageErr) Error() string   { return u.err.Error() }
+func (u usageErr) Unwrap() []error { return []error{u.err, ErrUsage} }
+
+// Opener opens the backends of a run and returns them with a function that
+// closes them.
+type Opener func(ctx context.Context) ([]backends.Backend, func() error, error)
+
+// Main is the `counterlab compare` command: it reads its flags, opens the
+// backends, runs one comparison, draws a progress bar on stderr and prints
+// the results on stdout as a table, JSON, Markdown or CSV. Cancelling ctx
+// (Ctrl-C) cancels the run and prints what was done.
+func Main(ctx context.Context, args []string, open Opener, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
@@ -65,13 +80,16 @@ func Main(ctx context.Context, args []string, bs []backends.Backend,
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError(err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("compare takes no arguments, got %q (see -h)", fs.Args())
+		return usageError(fmt.Errorf("compare takes no arguments, got %q (see -h)", fs.Args()))
 	}
 	if !slices.Contains([]string{OutputTable, OutputJSON, OutputMarkdown, OutputCSV}, *format) {
-		return fmt.Errorf("-format %q: want table, json, markdown or csv", *format)
+		return usageError(fmt.Errorf("-format %q: want table, json, markdown or csv", *format))
 	}
 
 	spec := Spec{Workload: Workload{Workers: *workers, Increments: *increments,
@@ -80,16 +98,30 @@ func Main(ctx context.Context, args []string, bs []backends.Backend,
 		for _, name := range strings.Split(*strategies, ",") {
 			r, err := ParseRef(name)
 			if err != nil {
-				return err
+				return usageError(err)
 			}
 			spec.Strategies = append(spec.Strategies, r)
 		}
 	}
 
-	m := NewManager(bs, Options{Limits: Limits{MaxWorkers: cliMaxWorkers,
-		MaxIncrements: cliMaxIncrements, MaxKeys: cliMaxKeys, MaxDuration: *runTime}})
+	limits := Limits{MaxWorkers: cliMaxWorkers, MaxIncrements: cliMaxIncrements,
+		MaxKeys: cliMaxKeys, MaxDuration: *runTime}
+	if err := spec.Validate(limits); err != nil {
+		return usageError(err)
+	}
+
+	bs, closeBackends, err := open(ctx)
+	if err != nil {
+		return fmt.Errorf("open the backends: %w", err)
+	}
+	defer func() { _ = closeBackends() }()
+	m := NewManager(bs, Options{Limits: limits})
 	defer m.Close()
 	run, err := m.Start(spec)
+	if backends.ErrorCode(err) == backends.CodeInvalidInput ||
+		backends.ErrorCode(err) == backends.CodeUnknownBackend {
+		return usageError(err)
+	}
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,12 +17,16 @@ import (
 	"github.com/counterlab/counterlab/emulator"
 )
 
-// cliBackends returns Redis on miniredis and Momento on the emulator.
-func cliBackends(t *testing.T) ([]backends.Backend, *emulator.Server) {
+// cliBackends returns an opener of Redis on miniredis and Momento on the
+// emulator.
+func cliBackends(t *testing.T) (Opener, *emulator.Server) {
 	t.Helper()
 	r, _ := redisOnMiniredis(t)
 	m, srv := momentoOnEmulator(t)
-	return []backends.Backend{r, m}, srv
+	open := func(context.Context) ([]backends.Backend, func() error, error) {
+		return []backends.Backend{r, m}, func() error { return nil }, nil
+	}
+	return open, srv
 }
 
 func TestMainTable(t *testing.T) {
@@ -149,14 +154,21 @@ func TestMainStrictAndBadFlags(t *testing.T) {
 	}{
 		{"bad format", []string{"-format", "yaml"}, "-format"},
 		{"bad strategy", []string{"-strategies", "redis"}, "backend/strategy"},
+		{"unknown strategy", []string{"-strategies", "redis/decr"}, "no strategy"},
 		{"bad workload", []string{"-workers", "0"}, "workers"},
 		{"argument", []string{"extra"}, "no arguments"},
+		{"unknown flag", []string{"-threads", "3"}, "threads"},
 	}
 	for _, tt := range tests {
 		err := Main(context.Background(), tt.args, bs, &bytes.Buffer{}, &bytes.Buffer{})
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: got %v, want an error about %s", tt.name, err, tt.want)
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want a usage error about %s", tt.name, err, tt.want)
 		}
+	}
+	var help bytes.Buffer
+	err = Main(context.Background(), []string{"-h"}, bs, &bytes.Buffer{}, &help)
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(help.String(), "momento/set-if-equal") {
+		t.Errorf("-h: got %v and %q, want flag.ErrHelp and the strategies", err, help.String())
 	}
 }
 

@@ -10,6 +10,7 @@ package compare
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,6 +104,48 @@ func DefaultLimits() Limits {
 		MaxDuration:   DefaultMaxDuration,
 		KeepRuns:      DefaultKeepRuns,
 	}
+}
+
+// Variables that set the limits of the web API.
+const (
+	EnvMaxWorkers    = "COUNTERLAB_RUN_MAX_WORKERS"
+	EnvMaxIncrements = "COUNTERLAB_RUN_MAX_INCREMENTS"
+	EnvMaxKeys       = "COUNTERLAB_RUN_MAX_KEYS"
+	EnvMaxDuration   = "COUNTERLAB_RUN_MAX_DURATION"
+)
+
+// LoadLimits reads the limits from the environment through getenv; unset
+// variables keep the defaults. The duration is a Go duration such as "60s".
+func LoadLimits(getenv func(string) string) (Limits, error) {
+	l := DefaultLimits()
+	ints := []struct {
+		name string
+		dst  *int
+	}{
+		{EnvMaxWorkers, &l.MaxWorkers},
+		{EnvMaxIncrements, &l.MaxIncrements},
+		{EnvMaxKeys, &l.MaxKeys},
+	}
+	for _, v := range ints {
+		raw := strings.TrimSpace(getenv(v.name))
+		if raw == "" {
+			continue
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return l, fmt.Errorf("%s=%q: want a whole number, 1 or more", v.name, raw)
+		}
+		*v.dst = n
+	}
+
+	if raw := strings.TrimSpace(getenv(EnvMaxDuration)); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d <= 0 {
+			return l, fmt.Errorf("%s=%q: want a duration such as 60s or 2m", EnvMaxDuration, raw)
+		}
+		l.MaxDuration = d
+	}
+	return l, nil
 }
 
 // withDefaults fills zero fields with the defaults.
