@@ -87,6 +87,7 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 	if b.log == nil {
 		b.log = slog.Default()
 	}
+	useLibraryLogger(b.log)
 
 	b.log.DebugContext(ctx, "redis backend ready",
 		"address", b.target.Address, "kind", b.target.Kind, "prefix", b.prefix)
