@@ -2,9 +2,10 @@
 # running as a non-root user. The same image runs the web app (`serve`, the
 # default) or the Momento-compatible emulator (`emulator`).
 #
-# Default build (pulls the Go image):
+# Default build (pulls the Go image; GO_IMAGE names another, a mirror say):
 #
 #   docker build -t counterlab .
+#   docker build --build-arg GO_IMAGE=mirror.example/golang:1.26-bookworm -t counterlab .
 #
 # Build from a binary made outside Docker, for machines that cannot pull the
 # Go image (the container tests do this): put the image's files in a
