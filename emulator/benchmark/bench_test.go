@@ -1,0 +1,242 @@
+package benchmark_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/momentohq/client-sdk-go/auth"
+	"github.com/momentohq/client-sdk-go/config"
+	"github.com/momentohq/client-sdk-go/config/logger/momento_default_logger"
+	"github.com/momentohq/client-sdk-go/config/retry"
+	"github.com/momentohq/client-sdk-go/momento"
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/counterlab/counterlab/emulator"
+)
+
+// callerCounts are the numbers of concurrent callers every target runs at.
+var callerCounts = []int{1, 64}
+
+// op is one call of a target.
+type op func(ctx context.Context) error
+
+// target starts a server and returns the call to measure.
+type target struct {
+	name  string
+	start func(b *testing.B, callers int) op
+}
+
+var targets = []target{
+	{"emulator-increment", startEmulator},
+	{"grpc-health", startHealth},
+	{"miniredis-incr", startMiniredis},
+}
+
+// BenchmarkUnary measures every target at every caller count; each
+// result reports ops/s.
+func BenchmarkUnary(b *testing.B) {
+	for _, callers := range callerCounts {
+		for _, tg := range targets {
+			b.Run(fmt.Sprintf("callers=%d/%s", callers, tg.name), func(b *testing.B) {
+				call := tg.start(b, callers)
+				b.ReportAllocs()
+				b.ResetTimer()
+				elapsed := runCallers(b, callers, b.N, call)
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+			})
+		}
+	}
+}
+
+// BenchmarkRatio runs the emulator's Increment and the empty health check
+// in alternating rounds, b.N calls each, and reports the emulator's
+// throughput as a share of the empty call's ("emulator/empty"), so that
+// both meet the same load on a shared machine.
+func BenchmarkRatio(b *testing.B) {
+	for _, callers := range callerCounts {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			emu := startEmulator(b, callers)
+			empty := startHealth(b, callers)
+			b.ResetTimer()
+
+			// Alternate in rounds, each side going first in turn, so that
+			// changes of load and garbage left by the other side fall on
+			// both.
+			const rounds = 8
+			var tEmpty, tEmu time.Duration
+			for r := range rounds {
+				n := b.N / rounds
+				if r < b.N%rounds {
+					n++
+				}
+				if r%2 == 0 {
+					tEmpty += runCallers(b, callers, n, empty)
+					tEmu += runCallers(b, callers, n, emu)
+				} else {
+					tEmu += runCallers(b, callers, n, emu)
+					tEmpty += runCallers(b, callers, n, empty)
+				}
+			}
+			b.ReportMetric(float64(b.N)/tEmu.Seconds(), "emulator-ops/s")
+			b.ReportMetric(float64(b.N)/tEmpty.Seconds(), "empty-ops/s")
+			b.ReportMetric(tEmpty.Seconds()/tEmu.Seconds(), "emulator/empty")
+		})
+	}
+}
+
+// runCallers makes n calls from a fixed pool of callers goroutines sharing
+// them, and returns the time they took.
+func runCallers(b *testing.B, callers, n int, call op) time.Duration {
+	b.Helper()
+	ctx := context.Background()
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		first   error
+	)
+	start := time.Now()
+	for range callers {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if err := call(ctx); err != nil {
+					errOnce.Do(func() { first = err })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if first != nil {
+		b.Fatalf("call failed: %v", first)
+	}
+	return elapsed
+}
+
+// startEmulator starts the emulator and returns an Increment of one hot
+// counter through the Momento SDK, configured as the app configures it
+// (laptop settings, retries off), over one connection.
+func startEmulator(b *testing.B, _ int) op {
+	s := emulator.RunT(b)
+	s.CreateCache("bench")
+	cred, err := auth.NewMomentoLocalProvider(&auth.MomentoLocalConfig{
+		Hostname: s.Host(), Port: uint(s.Port()),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	logs := momento_default_logger.NewDefaultMomentoLoggerFactory(momento_default_logger.WARN)
+	cfg := config.LaptopLatestWithLogger(logs).WithRetryStrategy(retry.NewNeverRetryStrategy())
+	c, err := momento.NewCacheClientWithEagerConnectTimeout(cfg, cred, time.Hour, 10*time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.Close)
+
+	return func(ctx context.Context) error {
+		_, err := c.Increment(ctx, &momento.IncrementRequest{
+			CacheName: "bench", Field: momento.String("counter"), Amount: 1,
+		})
+		return err
+	}
+}
+
+// startHealth starts a gRPC server with grpc-go's health service and
+// returns a health check over one plaintext loopback connection.
+func startHealth(b *testing.B, _ int) op {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	go func() { _ = srv.Serve(lis) }()
+	b.Cleanup(srv.Stop)
+
+	conn, err := grpc.NewClient(lis.Addr().String(),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = conn.Close() })
+	client := healthpb.NewHealthClient(conn)
+
+	return func(ctx context.Context) error {
+		_, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
+		return err
+	}
+}
+
+// startMiniredis starts miniredis and returns an INCR of one key through
+// go-redis, with a connection per caller.
+func startMiniredis(b *testing.B, callers int) op {
+	m := miniredis.RunT(b)
+	rdb := redis.NewClient(&redis.Options{
+		Addr: m.Addr(), PoolSize: max(callers, 10), MaxRetries: -1,
+	})
+	b.Cleanup(func() { _ = rdb.Close() })
+
+	return func(ctx context.Context) error {
+		return rdb.Incr(ctx, "counter").Err()
+	}
+}
+
+// counters is how many counters BenchmarkMemory stores.
+const counters = 1_000_000
+
+// BenchmarkMemory stores a million small counters (keys like
+// "counterlab:123456", values of one to four digits, as Increment writes
+// them) in a fresh emulator and reports the heap they take per counter.
+func BenchmarkMemory(b *testing.B) {
+	keys := make([]string, counters)
+	values := make([]string, counters)
+	for i := range keys {
+		keys[i] = "counterlab:" + strconv.Itoa(i)
+		values[i] = strconv.Itoa(1 + i%2000)
+	}
+	var perCounter float64
+	b.ResetTimer()
+
+	for range b.N {
+		s, err := emulator.Run()
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.CreateCache("mem")
+		before := heapAfterGC()
+
+		for i := range keys {
+			if err := s.Set("mem", keys[i], values[i], time.Hour); err != nil {
+				b.Fatal(err)
+			}
+		}
+		after := heapAfterGC()
+		perCounter += float64(after-before) / counters
+
+		if got := len(s.Keys("mem")); got != counters {
+			b.Fatalf("stored %d counters, want %d", got, counters)
+		}
+		_ = s.Close()
+	}
+	b.ReportMetric(perCounter/float64(b.N), "B/counter")
+}
+
+func heapAfterGC() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
