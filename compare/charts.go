@@ -45,8 +45,16 @@ type theme struct {
 }
 
 var themes = map[string]theme{
-	ThemeLight: {color.White, color.RGBA{0x1f, 0x23, 0x28, 0xff}, color.RGBA{0xd0, 0xd7, 0xde, 0xff}},
-	ThemeDark:  {color.RGBA{0x16, 0x1b, 0x22, 0xff}, color.RGBA{0xe6, 0xed, 0xf3, 0xff}, color.RGBA{0x30, 0x36, 0x3d, 0xff}},
+	ThemeLight: {
+		background: color.White,
+		text:       color.RGBA{0x1f, 0x23, 0x28, 0xff},
+		grid:       color.RGBA{0xd0, 0xd7, 0xde, 0xff},
+	},
+	ThemeDark: {
+		background: color.RGBA{0x16, 0x1b, 0x22, 0xff},
+		text:       color.RGBA{0xe6, 0xed, 0xf3, 0xff},
+		grid:       color.RGBA{0x30, 0x36, 0x3d, 0xff},
+	},
 }
 
 // strategyColors is the Okabe-Ito palette, readable by colour-blind people,
@@ -178,8 +186,9 @@ func latencyChart(p *plot.Plot, results []Result) error {
 	p.X.Min = 0
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top = true
-	p.Legend.Left = true
+	// Lines rise to the right: the lower right corner is where they are not.
+	p.Legend.Top = false
+	p.Legend.Left = false
 
 	maxX := 1.0
 	for _, r := range results {
@@ -203,7 +212,7 @@ func latencyChart(p *plot.Plot, results []Result) error {
 		p.Add(line)
 		p.Legend.Add(r.Ref().String(), line)
 	}
-	p.X.Max = math.Ceil(maxX)
+	p.X.Max = maxX * 1.03
 	if len(results) == 0 {
 		p.Y.Min, p.Y.Max = 0.01, 10
 	}
@@ -216,13 +225,28 @@ func strategyCorrect(r Ref) bool {
 	return !ok || s.Correct
 }
 
-// barLabels names the bars, backend above strategy.
+// barLabels names the bars, backend above strategy, long strategy ids
+// broken at hyphens so that neighbouring labels do not run into each other.
 func barLabels(results []Result) []string {
 	out := make([]string, len(results))
 	for i, r := range results {
-		out[i] = r.Backend + "\n" + r.Strategy
+		out[i] = r.Backend + "\n" + wrapID(r.Strategy, 14)
 	}
 	return out
+}
+
+// wrapID breaks id after hyphens into lines of about width characters.
+func wrapID(id string, width int) string {
+	var lines []string
+	line := ""
+	for _, part := range strings.SplitAfter(id, "-") {
+		if line != "" && len(line)+len(part) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		line += part
+	}
+	return strings.Join(append(lines, line), "\n")
 }
 
 // throughputChart draws increments per second per strategy.
@@ -321,7 +345,7 @@ func outcomesChart(p *plot.Plot, results []Result) error {
 	p.Legend.Padding = vg.Points(2)
 	p.NominalX(barLabels(results)...)
 	widenX(p)
-	p.X.Max += 1 // room on the right for the legend
+	p.X.Max += 1.6 // room on the right for the legend
 	return nil
 }
 
