@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/counterlab/counterlab/internal/testenv"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -407,17 +410,23 @@ func (p *project) waitHealthy(t *testing.T, ctx context.Context, service string)
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	docker, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		t.Fatalf("docker provider: %v", err)
+	}
+	defer docker.Close()
 
-	var status string
+	var status container.HealthStatus
 	for {
 		out, err := p.run(ctx, "ps", "-q", service)
-		id := strings.TrimSpace(out)
-		if err == nil && id != "" {
-			b, ierr := exec.CommandContext(ctx, "docker", "inspect",
-				"--format", "{{.State.Health.Status}}", id).CombinedOutput()
-			status, err = strings.TrimSpace(string(b)), ierr
+		if id := strings.TrimSpace(out); err == nil && id != "" {
+			var res client.ContainerInspectResult
+			res, err = docker.Client().ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+			if err == nil && res.Container.State != nil && res.Container.State.Health != nil {
+				status = res.Container.State.Health.Status
+			}
 		}
-		if err == nil && status == "healthy" {
+		if err == nil && status == container.Healthy {
 			return
 		}
 
