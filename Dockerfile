@@ -16,7 +16,7 @@
 #   rootfs/etc/ssl/certs/ca-certificates.crt
 #   rootfs/tmp/                          mode 1777
 #
-#   docker build --target prebuilt --build-arg PREBUILT=rootfs -t counterlab DIR
+#   docker build -f Dockerfile --target prebuilt --build-arg PREBUILT=rootfs -t counterlab DIR
 #
 # The stages are ordered for Docker's legacy builder too, which builds every
 # stage up to the target in file order: "prebuilt" comes before the Go stage,

@@ -98,7 +98,8 @@ func buildImage(version string) error {
 	if err := os.Chmod(tmp, os.ModeSticky|0o777); err != nil {
 		return err
 	}
-	if err := copyFile(filepath.Join(root, "Dockerfile"), filepath.Join(dir, "Dockerfile")); err != nil {
+	dockerfile := filepath.Join(dir, "Dockerfile")
+	if err := copyFile(filepath.Join(root, "Dockerfile"), dockerfile); err != nil {
 		return err
 	}
 
