@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -62,15 +63,37 @@ func tableRow(r Result) []string {
 // in words.
 func WriteTable(w io.Writer, s RunState) error {
 	fmt.Fprintf(w, "run %s: %s\n\n", s.ID, s.Spec.Spec().Workload.String())
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, strings.Join(tableColumns, "\t")+"\t")
+	rows := [][]string{slices.Clone(tableColumns)}
 	for _, r := range s.Results {
-		fmt.Fprintln(tw, strings.Join(tableRow(r), "\t")+"\t")
+		rows = append(rows, tableRow(r))
+	}
+	// Numbers align right; the first and last columns (names, verdicts) are
+	// padded to their width so that they read left-aligned.
+	for _, col := range []int{0, len(tableColumns) - 1} {
+		width := 0
+		for _, row := range rows {
+			width = max(width, len(row[col]))
+		}
+		for _, row := range rows {
+			row[col] = fmt.Sprintf("%-*s", width, row[col])
+		}
+	}
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, row := range rows {
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n"+verdictLines(s, "")+footnote(s))
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(table.String(), "\n") {
+		b.WriteString(strings.TrimRight(line, " \n"))
+		if strings.HasSuffix(line, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String()+"\n"+verdictLines(s, "")+footnote(s))
 	return err
 }
 

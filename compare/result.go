@@ -2,6 +2,7 @@ package compare
 
 import (
 	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -104,7 +105,7 @@ func summarise(h *hdrhistogram.Histogram) Latency {
 	if l.Count == 0 {
 		return l
 	}
-	l.Mean = h.Mean() / 1000
+	l.Mean = math.Round(h.Mean()) / 1000
 	l.P50 = ms(h.ValueAtQuantile(50))
 	l.P90 = ms(h.ValueAtQuantile(90))
 	l.P99 = ms(h.ValueAtQuantile(99))
