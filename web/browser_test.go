@@ -209,7 +209,8 @@ func TestBrowser(t *testing.T) {
 	// A small run of every strategy, followed through server-sent events.
 	evalJS[bool](b, `(() => { const p = document.getElementById('preset');
 		p.value = 'quick'; p.dispatchEvent(new Event('change')); return true; })()`)
-	if n := evalJS[int](b, `document.querySelectorAll('input[name=strategy]:checked').length`); n != 7 {
+	checked := `document.querySelectorAll('input[name=strategy]:checked').length`
+	if n := evalJS[int](b, checked); n != 7 {
 		t.Fatalf("quick preset: got %d strategies checked, want 7", n)
 	}
 	b.do("start the run", 10*time.Second, chromedp.Click(chromedp.ID("start")))
