@@ -33,8 +33,11 @@ var counterNames = map[string]string{"#c": counterName}
 func (b *Backend) Increment(
 	ctx context.Context, strategy, id string, max int64,
 ) (backends.Result, error) {
-	s, err := checkIncrement(strategy, id, max)
+	s, err := backends.CheckIncrement(backends.DynamoDB, strategy, id, max, backends.MaxLimit)
 	if err != nil {
+		return backends.Result{}, err
+	}
+	if err := checkID(id); err != nil {
 		return backends.Result{}, err
 	}
 	if err := b.ensureTable(ctx); err != nil {
@@ -242,27 +245,6 @@ func describe(v types.AttributeValue) string {
 	default:
 		return "a value of another type"
 	}
-}
-
-// checkIncrement resolves the strategy and checks id and max against it.
-func checkIncrement(strategy, id string, max int64) (backends.Strategy, error) {
-	s, ok := backends.LookupStrategy(backends.DynamoDB, strategy, max != 0)
-	if !ok {
-		return s, backends.Errorf(backends.CodeInvalidInput,
-			"dynamodb has no strategy %q", strategy)
-	}
-	if err := checkID(id); err != nil {
-		return s, err
-	}
-	if !s.Conditional && max != 0 {
-		return s, backends.Errorf(backends.CodeInvalidInput,
-			"strategy %q takes no max (got %d)", s.ID, max)
-	}
-	if s.Conditional && (max < 1 || max > backends.MaxLimit) {
-		return s, backends.Errorf(backends.CodeInvalidInput,
-			"strategy %q needs a max from 1 to %d (got %d)", s.ID, int64(backends.MaxLimit), max)
-	}
-	return s, nil
 }
 
 // maxIDBytes is the largest partition key DynamoDB accepts.

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -122,7 +121,7 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 	b.target = backends.Target{
 		Kind:    opts.Kind,
 		Address: address,
-		Library: libraryPath + " " + libraryVersion(),
+		Library: backends.Library(libraryPath, pinnedVersion),
 	}
 	if b.target.Kind == "" {
 		b.target.Kind = backends.KindLocal
@@ -233,20 +232,4 @@ func redactURL(raw string) string {
 	u.RawQuery = ""
 	u.Fragment = ""
 	return u.Redacted()
-}
-
-// libraryVersion is the DynamoDB client's version as linked into this binary.
-func libraryVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, m := range bi.Deps {
-			if m.Path != libraryPath {
-				continue
-			}
-			if m.Replace != nil && m.Replace.Version != "" {
-				return m.Replace.Version
-			}
-			return m.Version
-		}
-	}
-	return pinnedVersion
 }

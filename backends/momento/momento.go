@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -136,7 +135,7 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 		target: backends.Target{
 			Kind:    opts.Kind,
 			Address: address,
-			Library: sdkModule + " " + sdkVersion(),
+			Library: backends.Library(sdkModule, sdkFallbackVersion),
 		},
 	}
 
@@ -223,26 +222,6 @@ func credentials(opts Options) (auth.CredentialProvider, string, error) {
 		return nil, "", fmt.Errorf("momento: endpoint %q: %w", opts.Endpoint, err)
 	}
 	return creds, opts.Endpoint, nil
-}
-
-// sdkVersion is the SDK version linked into this binary.
-func sdkVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return sdkFallbackVersion
-	}
-	for _, m := range info.Deps {
-		if m.Path != sdkModule {
-			continue
-		}
-		if m.Replace != nil && m.Replace.Version != "" {
-			return m.Replace.Version
-		}
-		if m.Version != "" {
-			return m.Version
-		}
-	}
-	return sdkFallbackVersion
 }
 
 // Name returns "momento".

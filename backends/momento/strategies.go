@@ -28,21 +28,10 @@ const (
 func (b *Backend) Increment(
 	ctx context.Context, strategy, id string, max int64,
 ) (backends.Result, error) {
-	s, ok := backends.LookupStrategy(backends.Momento, strategy, max != 0)
-	if !ok {
-		return backends.Result{}, backends.Errorf(backends.CodeInvalidInput,
-			"unknown momento strategy %q", strategy)
-	}
-	if s.Conditional && max <= 0 {
-		return backends.Result{}, backends.Errorf(backends.CodeInvalidInput,
-			"strategy %q needs a max of 1 or more, got %d", s.ID, max)
-	}
-	if !s.Conditional && max != 0 {
-		return backends.Result{}, backends.Errorf(backends.CodeInvalidInput,
-			"strategy %q takes no max, got %d", s.ID, max)
-	}
-	if id == "" {
-		return backends.Result{}, backends.Errorf(backends.CodeInvalidInput, "empty counter id")
+	// Momento takes any max up to the top of the int64 range.
+	s, err := backends.CheckIncrement(backends.Momento, strategy, id, max, math.MaxInt64)
+	if err != nil {
+		return backends.Result{}, err
 	}
 
 	if err := b.ensureCache(ctx); err != nil {

@@ -31,7 +31,7 @@ const (
 func (b *Backend) Increment(
 	ctx context.Context, strategy, id string, max int64,
 ) (backends.Result, error) {
-	s, err := checkIncrement(strategy, id, max)
+	s, err := backends.CheckIncrement(backends.Redis, strategy, id, max, backends.MaxLimit)
 	if err != nil {
 		return backends.Result{}, err
 	}
@@ -127,27 +127,6 @@ func (b *Backend) Reset(ctx context.Context, id string) error {
 		return classify(ctx, err, "DEL of counter %q", id)
 	}
 	return nil
-}
-
-// checkIncrement resolves the strategy and checks id and max against it.
-func checkIncrement(strategy, id string, max int64) (backends.Strategy, error) {
-	s, ok := backends.LookupStrategy(backends.Redis, strategy, max != 0)
-	if !ok {
-		return s, backends.Errorf(backends.CodeInvalidInput,
-			"redis has no strategy %q", strategy)
-	}
-	if id == "" {
-		return s, backends.Errorf(backends.CodeInvalidInput, "empty counter id")
-	}
-	if !s.Conditional && max != 0 {
-		return s, backends.Errorf(backends.CodeInvalidInput,
-			"strategy %q takes no max (got %d)", s.ID, max)
-	}
-	if s.Conditional && (max < 1 || max > backends.MaxLimit) {
-		return s, backends.Errorf(backends.CodeInvalidInput,
-			"strategy %q needs a max from 1 to %d (got %d)", s.ID, int64(backends.MaxLimit), max)
-	}
-	return s, nil
 }
 
 // notInteger is the error for a stored value INCR refuses.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"runtime/debug"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
@@ -74,7 +73,7 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 		target: backends.Target{
 			Kind:    opts.Kind,
 			Address: redactURL(opts.URL),
-			Library: libraryPath + " " + libraryVersion(),
+			Library: backends.Library(libraryPath, "v"+goredis.Version()),
 		},
 	}
 	b.client.AddHook(handshakeHook{})
@@ -124,21 +123,4 @@ func redactURL(raw string) string {
 	u.RawQuery = ""
 	u.Fragment = ""
 	return u.Redacted()
-}
-
-// libraryVersion is go-redis's version as linked into this binary, or the
-// version the library reports about itself when no build info is present.
-func libraryVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, m := range bi.Deps {
-			if m.Path != libraryPath {
-				continue
-			}
-			if m.Replace != nil && m.Replace.Version != "" {
-				return m.Replace.Version
-			}
-			return m.Version
-		}
-	}
-	return "v" + goredis.Version()
 }
