@@ -111,7 +111,8 @@ func BenchmarkRatio(b *testing.B) {
 
 // runCallers makes n calls from a fixed pool of callers goroutines sharing
 // them, and returns the wall time they took and the CPU time the process
-// spent meanwhile (clients and server together).
+// spent meanwhile (clients and server together), a final garbage
+// collection included.
 func runCallers(b *testing.B, callers, n int, call op) (wall, cpu time.Duration) {
 	b.Helper()
 	ctx := context.Background()
@@ -133,6 +134,9 @@ func runCallers(b *testing.B, callers, n int, call op) (wall, cpu time.Duration)
 		})
 	}
 	wg.Wait()
+	// Collect the garbage of these calls now, so that its cost is charged
+	// to them and not to whatever runs next.
+	runtime.GC()
 	wall, cpu = time.Since(start), processCPU(b)-cpuStart
 	if first != nil {
 		b.Fatalf("call failed: %v", first)
