@@ -3,10 +3,8 @@ package dynamodb
 import (
 	"context"
 	"errors"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 )
 
 // table is the table of the shared cases.
@@ -23,25 +22,17 @@ const table = "counterlab-test"
 // TestEveryTarget runs the same cases against minidyn and a separate
 // DynamoDB-compatible server.
 func TestEveryTarget(t *testing.T) {
-	for _, tg := range targets {
-		t.Run(tg.name, func(t *testing.T) {
-			s := tg.start(t)
-			t.Run("increment", func(t *testing.T) { testIncrement(t, s) })
-			t.Run("invalid", func(t *testing.T) { testInvalid(t, s) })
-			t.Run("get-reset", func(t *testing.T) { testGetReset(t, s) })
-			t.Run("table", func(t *testing.T) { testTable(t, s) })
-			t.Run("concurrent", func(t *testing.T) { testConcurrent(t, s) })
-		})
-	}
+	backendtest.EveryTarget(t, targets, []backendtest.Case[server]{
+		{Name: "increment", Run: testIncrement},
+		{Name: "invalid", Run: testInvalid},
+		{Name: "get-reset", Run: testGetReset},
+		{Name: "table", Run: testTable},
+		{Name: "concurrent", Run: testConcurrent},
+	})
 }
 
 // call is one increment and what it must give.
-type call struct {
-	strategy string
-	max      int64
-	want     int64         // the value after the increment, when code is ""
-	code     backends.Code // the error code expected, if any
-}
+type call = backendtest.Step
 
 // Strategies and codes, short for the tables.
 const (
@@ -59,11 +50,16 @@ const (
 	maxLimit = int64(backends.MaxLimit)
 )
 
-// Calls of each strategy, succeeding with a value or failing with a code.
-func add(want int64) call                       { return call{stAdd, 0, want, ""} }
-func cond(max, want int64) call                 { return call{stCond, max, want, ""} }
-func addFails(code backends.Code) call          { return call{stAdd, 0, 0, code} }
-func condFails(max int64, c backends.Code) call { return call{stCond, max, 0, c} }
+// Calls of each strategy, succeeding with a value in one round trip or
+// failing with a code.
+func add(want int64) call { return call{Strategy: stAdd, Want: want, RoundTrips: 1} }
+func cond(max, want int64) call {
+	return call{Strategy: stCond, Max: max, Want: want, RoundTrips: 1}
+}
+func addFails(code backends.Code) call { return call{Strategy: stAdd, Code: code} }
+func condFails(max int64, c backends.Code) call {
+	return call{Strategy: stCond, Max: max, Code: c}
+}
 
 // want is what a sequence of calls gives.
 type want struct {
@@ -145,8 +141,7 @@ func testIncrement(t *testing.T, s server) {
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			id := counterID(t)
+			id := backendtest.CounterID(t)
 			if tc.preset != nil || tc.present {
 				put(t, s, table, id, tc.preset)
 			}
@@ -155,21 +150,7 @@ func testIncrement(t *testing.T, s server) {
 			if tc.onMinidyn != nil && !s.real {
 				calls, final = tc.onMinidyn.calls, tc.onMinidyn.final
 			}
-			for i, c := range calls {
-				res, err := b.Increment(ctx, c.strategy, id, c.max)
-				if c.code != "" {
-					wantCode(t, err, c.code)
-					continue
-				}
-				if err != nil {
-					t.Fatalf("call %d (%s, max %d): %v", i, c.strategy, c.max, err)
-				}
-				want := backends.Result{Value: c.want, RoundTrips: 1, Attempts: 1}
-				if res != want {
-					t.Fatalf("call %d (%s, max %d): got %+v, want %+v",
-						i, c.strategy, c.max, res, want)
-				}
-			}
+			backendtest.WantSteps(t, b, id, calls)
 
 			if got := stored(t, s, table, id); got != final {
 				t.Fatalf("stored counter: got %q, want %q", got, final)
@@ -180,88 +161,45 @@ func testIncrement(t *testing.T, s server) {
 
 func testInvalid(t *testing.T, s server) {
 	b := newBackend(t, s.endpoint, table)
-	id := counterID(t)
-	cases := []struct {
-		name     string
-		strategy string
-		id       string
-		max      int64
-	}{
-		{"unknown strategy", "sub", id, 0},
-		{"strategy of another backend", backends.RedisIncr, id, 0},
-		{"add with max", backends.DynamoAdd, id, 5},
-		{"conditional without max", backends.DynamoConditional, id, 0},
-		{"conditional with negative max", backends.DynamoConditional, id, -3},
-		{"conditional with max above the limit", backends.DynamoConditional, id, maxLimit + 1},
-		{"empty id", backends.DynamoAdd, "", 0},
-		{"id too long for a key", backends.DynamoAdd, strings.Repeat("x", 2049), 0},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := b.Increment(context.Background(), tc.strategy, tc.id, tc.max)
-			wantCode(t, err, backends.CodeInvalidInput)
-		})
-	}
+	id := backendtest.CounterID(t)
+	backendtest.WantInvalid(t, b, []backendtest.Invalid{
+		{Name: "unknown strategy", Strategy: "sub", ID: id},
+		{Name: "strategy of another backend", Strategy: backends.RedisIncr, ID: id},
+		{Name: "add with max", Strategy: stAdd, ID: id, Max: 5},
+		{Name: "conditional without max", Strategy: stCond, ID: id},
+		{Name: "conditional with negative max", Strategy: stCond, ID: id, Max: -3},
+		{Name: "conditional with max above the limit", Strategy: stCond, ID: id,
+			Max: maxLimit + 1},
+		{Name: "empty id", Strategy: stAdd},
+		{Name: "id too long for a key", Strategy: stAdd, ID: strings.Repeat("x", 2049)},
+	})
 	if got := stored(t, s, table, id); got != "(no item)" {
 		t.Fatalf("after invalid calls: got %q, want no item", got)
 	}
 
-	_, err := b.Get(context.Background(), "")
-	wantCode(t, err, backends.CodeInvalidInput)
-	wantCode(t, b.Reset(context.Background(), ""), backends.CodeInvalidInput)
-
 	t.Run("empty strategy picks the default", func(t *testing.T) {
-		ctx := context.Background()
-		for i, c := range []call{
-			{max: 0, want: 1}, {max: 3, want: 2}, {max: 2, code: limit},
-		} {
-			res, err := b.Increment(ctx, "", counterID(t), c.max)
-			if c.code != "" {
-				wantCode(t, err, c.code)
-				continue
-			}
-			if err != nil || res.Value != c.want {
-				t.Fatalf("call %d: got %+v, %v, want value %d", i, res, err, c.want)
-			}
-		}
+		backendtest.WantDefaults(t, b)
 	})
 }
 
 func testGetReset(t *testing.T, s server) {
 	ctx := context.Background()
 	b := newBackend(t, s.endpoint, table)
-	id := counterID(t)
+	id := backendtest.CounterID(t)
 
-	read := func(want backends.Reading) {
-		t.Helper()
-		got, err := b.Get(ctx, id)
-		if err != nil || got != want {
-			t.Fatalf("Get: got %+v, %v, want %+v", got, err, want)
-		}
-	}
-	read(backends.Reading{})
-	for range 2 {
-		if _, err := b.Increment(ctx, backends.DynamoAdd, id, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	read(backends.Reading{Value: 2, Exists: true})
-	if err := b.Reset(ctx, id); err != nil {
-		t.Fatalf("Reset: %v", err)
-	}
-	read(backends.Reading{})
-	if err := b.Reset(ctx, id); err != nil {
-		t.Fatalf("Reset of a missing counter: %v", err)
-	}
+	backendtest.WantGetReset(t, b, backends.DynamoAdd, id)
 	if got := stored(t, s, table, id); got != "(no item)" {
 		t.Fatalf("after Reset: got %q, want no item", got)
 	}
 
 	put(t, s, table, id, nil)
-	read(backends.Reading{})
+	if got, err := b.Get(ctx, id); err != nil || got != (backends.Reading{}) {
+		t.Fatalf("Get of an item without the counter: got %+v, %v, want %+v",
+			got, err, backends.Reading{})
+	}
 	put(t, s, table, id, str("abc"))
 	_, err := b.Get(ctx, id)
-	wantCode(t, err, notInt)
+	backendtest.WantCode(t, err, notInt)
 }
 
 // testTable covers the table's life: created when missing, re-created when
@@ -295,7 +233,7 @@ func testTable(t *testing.T, s server) {
 		deleteTable(t, s, name)
 
 		_, err := b.Increment(ctx, backends.DynamoAdd, "c", 0)
-		wantCode(t, err, backends.CodeUnavailable)
+		backendtest.WantCode(t, err, backends.CodeUnavailable)
 		res, err := b.Increment(ctx, backends.DynamoConditional, "c", 5)
 		if err != nil || res.Value != 1 {
 			t.Fatalf("after deletion: got %+v, %v, want value 1 in a new table", res, err)
@@ -319,12 +257,12 @@ func testTable(t *testing.T, s server) {
 		}
 		b := newBackend(t, s.endpoint, name)
 		err = b.Health(ctx)
-		wantCode(t, err, backends.CodeUnavailable)
+		backendtest.WantCode(t, err, backends.CodeUnavailable)
 		if !strings.Contains(err.Error(), "key") {
 			t.Fatalf("Health: got %v, want it to name the key", err)
 		}
 		_, err = b.Increment(ctx, backends.DynamoAdd, "c", 0)
-		wantCode(t, err, backends.CodeUnavailable)
+		backendtest.WantCode(t, err, backends.CodeUnavailable)
 	})
 
 	t.Run("health", func(t *testing.T) {
@@ -370,54 +308,13 @@ func testConcurrent(t *testing.T, s server) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.strategy, func(t *testing.T) {
-			ctx := context.Background()
 			b := newBackend(t, s.endpoint, table)
-			id := counterID(t)
+			id := backendtest.CounterID(t)
 
-			var (
-				mu      sync.Mutex
-				values  []int64
-				limited int
-				errs    []error
-				wg      sync.WaitGroup
-			)
-			for range workers {
-				wg.Go(func() {
-					for range each {
-						res, err := b.Increment(ctx, tc.strategy, id, tc.max)
-						mu.Lock()
-						switch {
-						case err == nil:
-							values = append(values, res.Value)
-						case backends.ErrorCode(err) == limit:
-							limited++
-						default:
-							errs = append(errs, err)
-						}
-						mu.Unlock()
-					}
-				})
-			}
-			wg.Wait()
-
-			if len(errs) > 0 {
-				t.Fatalf("%d unexpected errors, first: %v", len(errs), errs[0])
-			}
-			want := workers * each
-			if tc.max != 0 {
-				want = int(tc.max)
-			}
-			if len(values) != want || limited != workers*each-want {
-				t.Fatalf("got %d increments and %d limit_reached, want %d and %d",
-					len(values), limited, want, workers*each-want)
-			}
-			sort.Slice(values, func(i, j int) bool { return values[i] < values[j] })
-			for i, v := range values {
-				if v != int64(i+1) {
-					t.Fatalf("values: got %d at rank %d, want %d (repeat or gap)", v, i, i+1)
-				}
-			}
-			if got := stored(t, s, table, id); got != "N "+strconv.Itoa(want) {
+			want := backendtest.WantExact(t, b, backendtest.Load{
+				Strategy: tc.strategy, ID: id, Max: tc.max, Workers: workers, PerWorker: each,
+			})
+			if got := stored(t, s, table, id); got != "N "+strconv.FormatInt(want, 10) {
 				t.Fatalf("final value: got %s, want N %d", got, want)
 			}
 		})

@@ -15,16 +15,11 @@ import (
 	minidyn "github.com/truora/minidyn/server"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 )
 
 // strategies are the calls every failure case tries.
-var strategies = []struct {
-	id  string
-	max int64
-}{
-	{backends.DynamoAdd, 0},
-	{backends.DynamoConditional, 10},
-}
+var strategies = backendtest.Calls(backends.DynamoDB, 10)
 
 // TestAnswers uses an HTTP server that describes an active table and then
 // answers UpdateItem badly, to check what each answer means.
@@ -54,14 +49,14 @@ func TestAnswers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		for _, s := range strategies {
-			t.Run(tc.name+"/"+s.id, func(t *testing.T) {
+			t.Run(tc.name+"/"+s.Strategy, func(t *testing.T) {
 				f := startFake(t, tc.answer)
 				b := newBackend(t, f.srv.URL, table)
 				ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 				defer cancel()
 
-				_, err := b.Increment(ctx, s.id, "c", s.max)
-				wantCode(t, err, tc.want)
+				_, err := b.Increment(ctx, s.Strategy, "c", s.Max)
+				backendtest.WantCode(t, err, tc.want)
 				if got := f.updates.Load(); got != 1 {
 					t.Fatalf("server got %d UpdateItem, want 1 (no retry)", got)
 				}
@@ -78,7 +73,7 @@ func TestCancelledBeforeSending(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := b.Increment(ctx, backends.DynamoAdd, "c", 0)
-	wantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, err, backends.CodeUnavailable)
 	if got := f.updates.Load(); got != 0 {
 		t.Fatalf("server got %d UpdateItem, want 0", got)
 	}
@@ -87,18 +82,9 @@ func TestCancelledBeforeSending(t *testing.T) {
 // TestNothingListening: New succeeds without a server; calls are
 // unavailable; the table is created once a server appears.
 func TestNothingListening(t *testing.T) {
-	ctx := context.Background()
-	addr := freeAddr(t)
+	addr := backendtest.FreeAddr(t)
 	b := newBackend(t, "http://"+addr, table)
-
-	for _, s := range strategies {
-		_, err := b.Increment(ctx, s.id, "c", s.max)
-		wantCode(t, err, backends.CodeUnavailable)
-	}
-	wantCode(t, b.Health(ctx), backends.CodeUnavailable)
-	_, err := b.Get(ctx, "c")
-	wantCode(t, err, backends.CodeUnavailable)
-	wantCode(t, b.Reset(ctx, "c"), backends.CodeUnavailable)
+	backendtest.WantUnavailable(t, b, strategies)
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -110,13 +96,7 @@ func TestNothingListening(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	if err := b.Health(ctx); err != nil {
-		t.Fatalf("Health once the server is up: %v", err)
-	}
-	res, err := b.Increment(ctx, backends.DynamoConditional, "c", 10)
-	if err != nil || res.Value != 1 {
-		t.Fatalf("increment once the server is up: got %+v, %v, want value 1", res, err)
-	}
+	backendtest.WantRecovered(t, b, backendtest.Call{Strategy: stCond, Max: 10}, 1)
 }
 
 // TestEmulatedFailure uses minidyn's own failure emulation: every call
@@ -130,12 +110,12 @@ func TestEmulatedFailure(t *testing.T) {
 
 	md.EmulateFailure(minidyn.FailureConditionInternalServerError)
 	for _, s := range strategies {
-		_, err := b.Increment(ctx, s.id, "c", s.max)
-		wantCode(t, err, backends.CodeOutcomeUnknown)
+		_, err := b.Increment(ctx, s.Strategy, "c", s.Max)
+		backendtest.WantCode(t, err, backends.CodeOutcomeUnknown)
 	}
 	_, err := b.Get(ctx, "c")
-	wantCode(t, err, backends.CodeUnavailable)
-	wantCode(t, b.Reset(ctx, "c"), backends.CodeOutcomeUnknown)
+	backendtest.WantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, b.Reset(ctx, "c"), backends.CodeOutcomeUnknown)
 
 	md.EmulateFailure(minidyn.FailureConditionNone)
 	res, err := b.Increment(ctx, backends.DynamoAdd, "c", 0)
@@ -194,18 +174,6 @@ func TestInvalidOptions(t *testing.T) {
 			t.Errorf("New(%+v): got no error, want one", opts)
 		}
 	}
-}
-
-// freeAddr returns a loopback address where nothing listens.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
 }
 
 // fake is an HTTP server that describes an active table and hands

@@ -4,18 +4,15 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/testcontainers/testcontainers-go"
 	minidyn "github.com/truora/minidyn/server"
 
-	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 	"github.com/counterlab/counterlab/internal/testenv"
 )
 
@@ -28,16 +25,10 @@ type server struct {
 	real bool
 }
 
-// target starts a server for one test and stops it when the test ends.
-type target struct {
-	name  string
-	start func(t *testing.T) server
-}
-
 // targets lists every server kind: the same cases run against each.
-var targets = []target{
-	{"embedded", startMinidyn},
-	{"container", startContainer},
+var targets = []backendtest.Target[server]{
+	{Name: "embedded", Start: startMinidyn},
+	{Name: "container", Start: startContainer},
 }
 
 // startMinidyn serves minidyn's HTTP handler on loopback.
@@ -52,38 +43,15 @@ func startMinidyn(t *testing.T) server {
 // waits until ListTables answers from the host.
 func startContainer(t *testing.T) server {
 	t.Helper()
-	testenv.Docker(t)
-
-	ctx := context.Background()
-	c, err := testcontainers.Run(ctx, testenv.DynamoDBImage(),
-		testcontainers.WithExposedPorts("8000/tcp"))
-	t.Cleanup(func() {
-		if err := testcontainers.TerminateContainer(c); err != nil {
-			t.Errorf("terminate dynamodb container: %v", err)
-		}
-	})
-	if err != nil {
-		t.Fatalf("start %s: %v", testenv.DynamoDBImage(), err)
-	}
-	endpoint, err := c.PortEndpoint(ctx, "8000/tcp", "http")
-	if err != nil {
-		t.Fatalf("dynamodb container address: %v", err)
-	}
+	endpoint := backendtest.Container(t, testenv.DynamoDBImage(), "8000/tcp", "http")
 
 	s := newServer(endpoint, true)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := s.admin.ListTables(lctx, &ddb.ListTablesInput{})
-		cancel()
-		if err == nil {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dynamodb container at %s never answered ListTables: %v", endpoint, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	backendtest.WaitReady(t, "dynamodb container at "+endpoint+", ListTables",
+		func(ctx context.Context) error {
+			_, err := s.admin.ListTables(ctx, &ddb.ListTablesInput{})
+			return err
+		})
+	return s
 }
 
 // newServer returns a server with an admin client for endpoint.
@@ -112,22 +80,6 @@ func newBackend(t *testing.T, endpoint, table string) *Backend {
 	}
 	t.Cleanup(func() { _ = b.Close() })
 	return b
-}
-
-// counterID is an id unique to the running (sub)test.
-func counterID(t *testing.T) string {
-	return strings.NewReplacer("/", ":", " ", "_").Replace(t.Name())
-}
-
-// wantCode fails t unless err is a *backends.Error with code want.
-func wantCode(t *testing.T, err error, want backends.Code) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want %s", want)
-	}
-	if got := backends.ErrorCode(err); got != want {
-		t.Fatalf("got code %s (%v), want %s", got, err, want)
-	}
 }
 
 // Attribute values for presets.

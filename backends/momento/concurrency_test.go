@@ -3,10 +3,10 @@ package momento
 import (
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 	"github.com/counterlab/counterlab/emulator"
 )
 
@@ -47,13 +47,13 @@ func TestLostUpdate(t *testing.T) {
 			limited := 0
 			for _, o := range outs {
 				switch {
-				case o.err == nil:
-					values = append(values, o.res.Value)
-					attempts = append(attempts, o.res.Attempts)
-				case backends.ErrorCode(o.err) == backends.CodeLimitReached:
+				case o.Err == nil:
+					values = append(values, o.Result.Value)
+					attempts = append(attempts, o.Result.Attempts)
+				case backends.ErrorCode(o.Err) == backends.CodeLimitReached:
 					limited++
 				default:
-					t.Fatalf("unexpected error: %v", o.err)
+					t.Fatalf("unexpected error: %v", o.Err)
 				}
 			}
 			slices.Sort(values)
@@ -87,15 +87,15 @@ func TestPublishedCreateRace(t *testing.T) {
 	var ok, conflicts int
 	for _, o := range outs {
 		switch {
-		case o.err == nil:
+		case o.Err == nil:
 			ok++
-			if o.res.Value != 1 {
-				t.Errorf("winner: got value %d, want 1", o.res.Value)
+			if o.Result.Value != 1 {
+				t.Errorf("winner: got value %d, want 1", o.Result.Value)
 			}
-		case backends.ErrorCode(o.err) == backends.CodeConflict:
+		case backends.ErrorCode(o.Err) == backends.CodeConflict:
 			conflicts++
 		default:
-			t.Errorf("unexpected error: %v", o.err)
+			t.Errorf("unexpected error: %v", o.Err)
 		}
 	}
 	if ok != 1 || conflicts != 1 {
@@ -104,51 +104,28 @@ func TestPublishedCreateRace(t *testing.T) {
 	wantStored(t, bs[0], "create-race", "1")
 }
 
-// hammer runs perWorker increments on each of workers goroutines, each with
-// its own backend, and returns every outcome.
-func hammer(t *testing.T, srv *emulator.Server, workers, perWorker int,
-	strategy, id string, max int64, maxAttempts int,
-) []outcome {
+// hammer runs l on its own backend per worker and returns every outcome.
+func hammer(
+	t *testing.T, srv *emulator.Server, l backendtest.Load, maxAttempts int,
+) []backendtest.Outcome {
 	t.Helper()
-	bs := make([]*Backend, workers)
+	bs := make([]*Backend, l.Workers)
 	for i := range bs {
 		bs[i] = newBackend(t, srv, Options{MaxAttempts: maxAttempts})
 	}
-
-	ctx := ctxT(t)
-	out := make([]outcome, workers*perWorker)
-	var wg sync.WaitGroup
-	for w, b := range bs {
-		wg.Go(func() {
-			for n := range perWorker {
-				res, err := b.Increment(ctx, strategy, id, max)
-				out[w*perWorker+n] = outcome{res, err}
-			}
-		})
-	}
-	wg.Wait()
-	return out
+	return backendtest.Concurrent(ctxT(t), l, bs...)
 }
 
 func TestConcurrentIncrement(t *testing.T) {
 	srv := emulator.RunT(t)
 	const workers, perWorker = 32, 20
 
-	outs := hammer(t, srv, workers, perWorker, inc, "hammer-inc", 0, 0)
+	outs := hammer(t, srv, backendtest.Load{
+		Strategy: inc, ID: "hammer-inc", Workers: workers, PerWorker: perWorker,
+	}, 0)
 
-	var values []int64
-	for _, o := range outs {
-		if o.err != nil {
-			t.Fatalf("increment failed: %v", o.err)
-		}
-		values = append(values, o.res.Value)
-	}
-	slices.Sort(values)
-	for i, v := range values {
-		if v != int64(i+1) {
-			t.Fatalf("values are not 1..%d, each once: at %d got %d", len(values), i, v)
-		}
-	}
+	values, _ := backendtest.Tally(t, outs)
+	backendtest.WantOneToN(t, values)
 	b := newBackend(t, srv, Options{})
 	wantStored(t, b, "hammer-inc", strconv.Itoa(workers*perWorker))
 }
@@ -169,28 +146,14 @@ func TestConcurrentSetIfEqual(t *testing.T) {
 			const workers, perWorker = 32, 8 // 256 attempts for a max of 100
 			id := "hammer-cas-" + strconv.Itoa(i)
 
-			outs := hammer(t, srv, workers, perWorker, cas, id, tt.max, tt.maxAttempts)
+			outs := hammer(t, srv, backendtest.Load{
+				Strategy: cas, ID: id, Max: tt.max, Workers: workers, PerWorker: perWorker,
+			}, tt.maxAttempts)
 
-			var values []int64
-			conflicts := 0
-			for _, o := range outs {
-				switch code := backends.ErrorCode(o.err); {
-				case o.err == nil:
-					values = append(values, o.res.Value)
-				case code == backends.CodeConflict:
-					conflicts++
-				case code != backends.CodeLimitReached:
-					t.Fatalf("unexpected error: %v", o.err)
-				}
-			}
-
-			slices.Sort(values)
-			for i, v := range values {
-				if v != int64(i+1) {
-					t.Fatalf("acknowledged values are not 1..%d, each once: at %d got %d",
-						len(values), i, v)
-				}
-			}
+			values, codes := backendtest.Tally(t, outs,
+				backends.CodeConflict, backends.CodeLimitReached)
+			conflicts := codes[backends.CodeConflict]
+			backendtest.WantOneToN(t, values)
 			b := newBackend(t, srv, Options{})
 			final, _ := stored(t, b, id)
 			if final != strconv.Itoa(len(values)) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 	"github.com/counterlab/counterlab/emulator"
 )
 
@@ -94,23 +94,11 @@ func TestTarget(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // TestTargetDownAtStart: New succeeds with nothing listening, requests are
 // unavailable, and once a server listens the backend creates its cache and
 // works.
 func TestTargetDownAtStart(t *testing.T) {
-	addr := freeAddr(t)
+	addr := backendtest.FreeAddr(t)
 	b, err := New(context.Background(), Options{
 		Endpoint: addr, Cache: testCache, Logger: slog.New(slog.DiscardHandler),
 	})
@@ -120,16 +108,13 @@ func TestTargetDownAtStart(t *testing.T) {
 	defer b.Close()
 	ctx := ctxT(t)
 
-	wantCode(t, b.Health(ctx), backends.CodeUnavailable)
-	for _, s := range []struct {
-		id  string
-		max int64
-	}{{inc, 0}, {pub, 5}, {cas, 5}} {
-		_, err := b.Increment(ctx, s.id, "down", s.max)
-		wantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, b.Health(ctx), backends.CodeUnavailable)
+	for _, s := range backendtest.Calls(backends.Momento, 5) {
+		_, err := b.Increment(ctx, s.Strategy, "down", s.Max)
+		backendtest.WantCode(t, err, backends.CodeUnavailable)
 	}
 	_, err = b.Get(ctx, "down")
-	wantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, err, backends.CodeUnavailable)
 
 	srv, err := emulator.RunWithOptions(emulator.Options{
 		Addr: addr, Logger: slog.New(slog.DiscardHandler),
@@ -189,25 +174,21 @@ func TestTargetClosed(t *testing.T) {
 	// The first request after the close may meet the dying connection; a
 	// read is unavailable either way. After it, nothing can connect.
 	_, err := b.Get(ctx, "closed")
-	wantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, err, backends.CodeUnavailable)
 
-	tests := []struct {
-		strategy string
-		max      int64
-	}{{inc, 0}, {pub, 5}, {cas, 5}}
-	for _, tt := range tests {
-		t.Run(tt.strategy, func(t *testing.T) {
-			_, err := b.Increment(ctx, tt.strategy, "closed", tt.max)
-			e := wantCode(t, err, backends.CodeUnavailable)
+	for _, tt := range backendtest.Calls(backends.Momento, 5) {
+		t.Run(tt.Strategy, func(t *testing.T) {
+			_, err := b.Increment(ctx, tt.Strategy, "closed", tt.Max)
+			e := backendtest.WantCode(t, err, backends.CodeUnavailable)
 			if !strings.Contains(e.Message, "nothing was applied") {
 				t.Errorf("message %q does not say nothing was applied", e.Message)
 			}
 		})
 	}
 	_, err = b.Get(ctx, "closed")
-	wantCode(t, err, backends.CodeUnavailable)
-	wantCode(t, b.Reset(ctx, "closed"), backends.CodeUnavailable)
-	wantCode(t, b.Health(ctx), backends.CodeUnavailable)
+	backendtest.WantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, b.Reset(ctx, "closed"), backends.CodeUnavailable)
+	backendtest.WantCode(t, b.Health(ctx), backends.CodeUnavailable)
 }
 
 // TestFaults injects delays and errors into chosen requests and checks how
@@ -273,7 +254,7 @@ func TestFaults(t *testing.T) {
 			took := time.Since(start)
 			srv.RemoveFault(fid)
 
-			wantCode(t, err, tt.want)
+			backendtest.WantCode(t, err, tt.want)
 			if tt.fault.Delay > 0 && took >= tt.fault.Delay {
 				t.Errorf("took %s: the client timeout did not cut the %s delay short",
 					took, tt.fault.Delay)
@@ -307,20 +288,17 @@ func TestCacheDeleted(t *testing.T) {
 		}
 	}
 
-	for _, s := range []struct {
-		id  string
-		max int64
-	}{{inc, 0}, {pub, 5}, {cas, 5}} {
-		t.Run(s.id, func(t *testing.T) {
-			if _, err := b.Increment(ctx, s.id, "gone", s.max); err != nil {
+	for _, s := range backendtest.Calls(backends.Momento, 5) {
+		t.Run(s.Strategy, func(t *testing.T) {
+			if _, err := b.Increment(ctx, s.Strategy, "gone", s.Max); err != nil {
 				t.Fatal(err)
 			}
 			deleteCache()
 
-			_, err := b.Increment(ctx, s.id, "gone", s.max)
-			wantCode(t, err, backends.CodeUnavailable)
+			_, err := b.Increment(ctx, s.Strategy, "gone", s.Max)
+			backendtest.WantCode(t, err, backends.CodeUnavailable)
 
-			res, err := b.Increment(ctx, s.id, "gone", s.max)
+			res, err := b.Increment(ctx, s.Strategy, "gone", s.Max)
 			if err != nil {
 				t.Fatalf("after the cache was deleted: %v", err)
 			}
@@ -366,8 +344,8 @@ func TestKeyThatMayNotCreateCaches(t *testing.T) {
 
 	other := newBackend(t, srv, Options{Cache: "not-there"})
 	_, err = other.Increment(ctxT(t), inc, "scoped", 0)
-	wantCode(t, err, backends.CodeUnavailable)
-	wantCode(t, other.Health(ctxT(t)), backends.CodeUnavailable)
+	backendtest.WantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, other.Health(ctxT(t)), backends.CodeUnavailable)
 }
 
 // TestUnresolvableTarget: a name that does not resolve means no request is
@@ -392,17 +370,14 @@ func TestUnresolvableTarget(t *testing.T) {
 			// missing connection.
 			b.cacheReady.Store(true)
 
-			for _, s := range []struct {
-				id  string
-				max int64
-			}{{inc, 0}, {pub, 5}, {cas, 5}} {
-				_, err := b.Increment(ctxT(t), s.id, "x", s.max)
-				e := wantCode(t, err, backends.CodeUnavailable)
+			for _, s := range backendtest.Calls(backends.Momento, 5) {
+				_, err := b.Increment(ctxT(t), s.Strategy, "x", s.Max)
+				e := backendtest.WantCode(t, err, backends.CodeUnavailable)
 				if strings.Contains(e.Error(), "secret") {
 					t.Errorf("the error shows the API key: %v", e)
 				}
 			}
-			wantCode(t, b.Reset(ctxT(t), "x"), backends.CodeUnavailable)
+			backendtest.WantCode(t, b.Reset(ctxT(t), "x"), backends.CodeUnavailable)
 		})
 	}
 }
@@ -412,26 +387,22 @@ func TestUnresolvableTarget(t *testing.T) {
 func TestCancelledBeforeWrite(t *testing.T) {
 	srv := emulator.RunT(t)
 
-	tests := []struct {
-		strategy string
-		max      int64
-	}{{inc, 0}, {pub, 10}, {cas, 10}}
-	for _, tt := range tests {
-		t.Run(tt.strategy, func(t *testing.T) {
+	for _, tt := range backendtest.Calls(backends.Momento, 10) {
+		t.Run(tt.Strategy, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(ctxT(t))
 			defer cancel()
 			b := newBackend(t, srv, Options{
 				// The read-then-write strategies: cancel between the two.
 				AfterRead: func(context.Context, string, int64, bool) { cancel() },
 			})
-			id := "cancelled-" + tt.strategy
+			id := "cancelled-" + tt.Strategy
 			seed(t, b, id, "5")
-			if tt.strategy == inc {
+			if tt.Strategy == inc {
 				cancel()
 			}
 
-			_, err := b.Increment(ctx, tt.strategy, id, tt.max)
-			wantCode(t, err, backends.CodeUnavailable)
+			_, err := b.Increment(ctx, tt.Strategy, id, tt.Max)
+			backendtest.WantCode(t, err, backends.CodeUnavailable)
 			wantStored(t, b, id, "5")
 		})
 	}

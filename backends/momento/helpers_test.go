@@ -2,7 +2,6 @@ package momento
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -11,7 +10,7 @@ import (
 	sdk "github.com/momentohq/client-sdk-go/momento"
 	"github.com/momentohq/client-sdk-go/responses"
 
-	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 	"github.com/counterlab/counterlab/emulator"
 )
 
@@ -83,22 +82,6 @@ func wantStored(t *testing.T, b *Backend, id, want string) {
 	}
 }
 
-// wantCode fails t unless err is a *backends.Error with code want.
-func wantCode(t *testing.T, err error, want backends.Code) *backends.Error {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want %s", want)
-	}
-	var e *backends.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %T %v, want a *backends.Error with code %s", err, err, want)
-	}
-	if e.Code != want {
-		t.Fatalf("got code %s (%v), want %s", e.Code, err, want)
-	}
-	return e
-}
-
 // barrier holds the first read of each of n clients until all n have read,
 // so that they all write after reading the same value. Later reads (retries)
 // pass straight through.
@@ -139,25 +122,12 @@ func racers(t *testing.T, srv *emulator.Server, n int) []*Backend {
 	return out
 }
 
-// outcome is one increment's result or error.
-type outcome struct {
-	res backends.Result
-	err error
-}
-
 // incrementAll runs one increment on each backend at once and returns the
 // outcomes in the order of bs.
-func incrementAll(t *testing.T, bs []*Backend, strategy, id string, max int64) []outcome {
+func incrementAll(
+	t *testing.T, bs []*Backend, strategy, id string, max int64,
+) []backendtest.Outcome {
 	t.Helper()
-	ctx := ctxT(t)
-	out := make([]outcome, len(bs))
-	var wg sync.WaitGroup
-	for i, b := range bs {
-		wg.Go(func() {
-			res, err := b.Increment(ctx, strategy, id, max)
-			out[i] = outcome{res, err}
-		})
-	}
-	wg.Wait()
-	return out
+	load := backendtest.Load{Strategy: strategy, ID: id, Max: max, Workers: len(bs), PerWorker: 1}
+	return backendtest.Concurrent(ctxT(t), load, bs...)
 }

@@ -9,6 +9,7 @@ import (
 	sdk "github.com/momentohq/client-sdk-go/momento"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 	"github.com/counterlab/counterlab/emulator"
 )
 
@@ -54,7 +55,7 @@ func TestStrategiesFromScratch(t *testing.T) {
 			for n, want := range tt.steps {
 				res, err := b.Increment(ctxT(t), tt.strategy, id, tt.max)
 				if want.code != "" {
-					e := wantCode(t, err, want.code)
+					e := backendtest.WantCode(t, err, want.code)
 					if got := e.Details["max"]; got != tt.max {
 						t.Errorf("step %d: details max: got %v, want %d", n, got, tt.max)
 					}
@@ -149,30 +150,18 @@ func TestInvalidInput(t *testing.T) {
 	srv := emulator.RunT(t)
 	b := newBackend(t, srv, Options{})
 
-	tests := []struct {
-		name, strategy, id string
-		max                int64
-	}{
-		{"unknown strategy", "incr", "x", 0},
-		{"redis strategy on momento", backends.RedisLua, "x", 5},
-		{"conditional without max", cas, "x", 0},
-		{"published without max", pub, "x", 0},
-		{"conditional with negative max", cas, "x", -1},
-		{"unconditional with max", inc, "x", 5},
-		{"empty id", inc, "", 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := b.Increment(ctxT(t), tt.strategy, tt.id, tt.max)
-			wantCode(t, err, backends.CodeInvalidInput)
-		})
-	}
+	backendtest.WantInvalid(t, b, []backendtest.Invalid{
+		{Name: "unknown strategy", Strategy: "incr", ID: "x"},
+		{Name: "redis strategy on momento", Strategy: backends.RedisLua, ID: "x", Max: 5},
+		{Name: "conditional without max", Strategy: cas, ID: "x"},
+		{Name: "published without max", Strategy: pub, ID: "x"},
+		{Name: "conditional with negative max", Strategy: cas, ID: "x", Max: -1},
+		{Name: "unconditional with max", Strategy: inc, ID: "x", Max: 5},
+		{Name: "empty id", Strategy: inc},
+	})
 	if _, ok := stored(t, b, "x"); ok {
 		t.Errorf("an invalid request wrote counter x")
 	}
-	_, err := b.Get(ctxT(t), "")
-	wantCode(t, err, backends.CodeInvalidInput)
-	wantCode(t, b.Reset(ctxT(t), ""), backends.CodeInvalidInput)
 }
 
 // TestStoredValues covers values seeded into the cache: not integers, the
@@ -238,7 +227,7 @@ func TestStoredValues(t *testing.T) {
 
 			res, err := b.Increment(ctxT(t), tt.strategy, id, tt.max)
 			if tt.want != "" {
-				wantCode(t, err, tt.want)
+				backendtest.WantCode(t, err, tt.want)
 			} else if err != nil {
 				t.Fatalf("got %v, want value %d", err, tt.value)
 			} else if res.Value != tt.value {
@@ -269,7 +258,7 @@ func TestGetOfStoredValues(t *testing.T) {
 			seed(t, b, "g", tt.seed)
 			r, err := b.Get(ctxT(t), "g")
 			if tt.want != "" {
-				wantCode(t, err, tt.want)
+				backendtest.WantCode(t, err, tt.want)
 				return
 			}
 			if err != nil {
@@ -328,7 +317,7 @@ func TestPublishedRefusals(t *testing.T) {
 			}
 
 			_, err := b.Increment(ctxT(t), pub, id, 10)
-			wantCode(t, err, tt.want)
+			backendtest.WantCode(t, err, tt.want)
 			if tt.final == "" {
 				if v, ok := stored(t, b, id); ok {
 					t.Errorf("counter %q exists with %q, want it missing", id, v)
@@ -372,7 +361,7 @@ func TestSetIfEqualGivesUp(t *testing.T) {
 			}
 
 			_, err := b.Increment(ctxT(t), cas, id, 1_000_000)
-			e := wantCode(t, err, backends.CodeConflict)
+			e := backendtest.WantCode(t, err, backends.CodeConflict)
 
 			want := tt.maxAttempts
 			if want == 0 {

@@ -3,37 +3,28 @@ package redis
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 )
 
 // TestEveryTarget runs the same cases against miniredis and a real Redis.
 func TestEveryTarget(t *testing.T) {
-	for _, tg := range targets {
-		t.Run(tg.name, func(t *testing.T) {
-			s := tg.start(t)
-			t.Run("increment", func(t *testing.T) { testIncrement(t, s) })
-			t.Run("invalid", func(t *testing.T) { testInvalid(t, s) })
-			t.Run("script-cache", func(t *testing.T) { testScriptCache(t, s) })
-			t.Run("get-reset", func(t *testing.T) { testGetReset(t, s) })
-			t.Run("prefix", func(t *testing.T) { testPrefix(t, s) })
-			t.Run("health", func(t *testing.T) { testHealth(t, s) })
-			t.Run("concurrent", func(t *testing.T) { testConcurrent(t, s) })
-		})
-	}
+	backendtest.EveryTarget(t, targets, []backendtest.Case[server]{
+		{Name: "increment", Run: testIncrement},
+		{Name: "invalid", Run: testInvalid},
+		{Name: "script-cache", Run: testScriptCache},
+		{Name: "get-reset", Run: testGetReset},
+		{Name: "prefix", Run: testPrefix},
+		{Name: "health", Run: testHealth},
+		{Name: "concurrent", Run: testConcurrent},
+	})
 }
 
 // call is one increment and what it must give.
-type call struct {
-	strategy string
-	max      int64
-	want     int64         // the value after the increment, when code is ""
-	code     backends.Code // the error code expected, if any
-}
+type call = backendtest.Step
 
 // Codes, short for the tables.
 const (
@@ -52,10 +43,17 @@ const (
 func stored(v string) *string { return &v }
 
 // Calls of each strategy, succeeding with a value or failing with a code.
-func incr(want int64) call                     { return call{backends.RedisIncr, 0, want, ""} }
-func lua(max, want int64) call                 { return call{backends.RedisLua, max, want, ""} }
-func incrFails(code backends.Code) call        { return call{backends.RedisIncr, 0, 0, code} }
-func luaFails(max int64, c backends.Code) call { return call{backends.RedisLua, max, 0, c} }
+// incr takes one round trip; lua two when the script is not cached.
+func incr(want int64) call {
+	return call{Strategy: backends.RedisIncr, Want: want, RoundTrips: 1}
+}
+func lua(max, want int64) call { return call{Strategy: backends.RedisLua, Max: max, Want: want} }
+func incrFails(code backends.Code) call {
+	return call{Strategy: backends.RedisIncr, Code: code}
+}
+func luaFails(max int64, c backends.Code) call {
+	return call{Strategy: backends.RedisLua, Max: max, Code: c}
+}
 
 // want is what a sequence of calls gives.
 type want struct {
@@ -133,7 +131,7 @@ func testIncrement(t *testing.T, s server) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			b := newBackend(t, s.url)
-			id := counterID(t)
+			id := backendtest.CounterID(t)
 			key := b.key(id)
 			calls, final := tc.calls, tc.final
 			if tc.onMiniredis != nil && !s.real {
@@ -145,23 +143,7 @@ func testIncrement(t *testing.T, s server) {
 				}
 			}
 
-			for i, c := range calls {
-				res, err := b.Increment(ctx, c.strategy, id, c.max)
-				if c.code != "" {
-					wantCode(t, err, c.code)
-					continue
-				}
-				if err != nil {
-					t.Fatalf("call %d (%s, max %d): %v", i, c.strategy, c.max, err)
-				}
-				if res.Value != c.want || res.Attempts != 1 {
-					t.Fatalf("call %d (%s, max %d): got %+v, want value %d, 1 attempt",
-						i, c.strategy, c.max, res, c.want)
-				}
-				if c.strategy == backends.RedisIncr && res.RoundTrips != 1 {
-					t.Fatalf("call %d: got %d round trips, want 1", i, res.RoundTrips)
-				}
-			}
+			backendtest.WantSteps(t, b, id, calls)
 
 			if got := rawValue(t, s.admin, key); got != final {
 				t.Fatalf("stored value: got %q, want %q", got, final)
@@ -172,16 +154,16 @@ func testIncrement(t *testing.T, s server) {
 	t.Run("another type of key", func(t *testing.T) {
 		ctx := context.Background()
 		b := newBackend(t, s.url)
-		id := counterID(t)
+		id := backendtest.CounterID(t)
 		if err := s.admin.RPush(ctx, b.key(id), "x").Err(); err != nil {
 			t.Fatal(err)
 		}
 		_, err := b.Increment(ctx, backends.RedisIncr, id, 0)
-		wantCode(t, err, notInt)
+		backendtest.WantCode(t, err, notInt)
 		_, err = b.Increment(ctx, backends.RedisLua, id, 5)
-		wantCode(t, err, notInt)
+		backendtest.WantCode(t, err, notInt)
 		_, err = b.Get(ctx, id)
-		wantCode(t, err, notInt)
+		backendtest.WantCode(t, err, notInt)
 		if got, _ := s.admin.LRange(ctx, b.key(id), 0, -1).Result(); len(got) != 1 {
 			t.Fatalf("list: got %v, want [x]", got)
 		}
@@ -190,49 +172,23 @@ func testIncrement(t *testing.T, s server) {
 
 func testInvalid(t *testing.T, s server) {
 	b := newBackend(t, s.url)
-	id := counterID(t)
-	cases := []struct {
-		name     string
-		strategy string
-		id       string
-		max      int64
-	}{
-		{"unknown strategy", "decr", id, 0},
-		{"strategy of another backend", backends.DynamoAdd, id, 0},
-		{"incr with max", backends.RedisIncr, id, 5},
-		{"lua without max", backends.RedisLua, id, 0},
-		{"lua with negative max", backends.RedisLua, id, -1},
-		{"lua with max above the limit", backends.RedisLua, id, maxLimit + 1},
-		{"empty id", backends.RedisIncr, "", 0},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := b.Increment(context.Background(), tc.strategy, tc.id, tc.max)
-			wantCode(t, err, backends.CodeInvalidInput)
-		})
-	}
+	id := backendtest.CounterID(t)
+	backendtest.WantInvalid(t, b, []backendtest.Invalid{
+		{Name: "unknown strategy", Strategy: "decr", ID: id},
+		{Name: "strategy of another backend", Strategy: backends.DynamoAdd, ID: id},
+		{Name: "incr with max", Strategy: backends.RedisIncr, ID: id, Max: 5},
+		{Name: "lua without max", Strategy: backends.RedisLua, ID: id},
+		{Name: "lua with negative max", Strategy: backends.RedisLua, ID: id, Max: -1},
+		{Name: "lua with max above the limit", Strategy: backends.RedisLua, ID: id,
+			Max: maxLimit + 1},
+		{Name: "empty id", Strategy: backends.RedisIncr},
+	})
 	if got := rawValue(t, s.admin, b.key(id)); got != "(missing)" {
 		t.Fatalf("after invalid calls: got %q, want no key", got)
 	}
 
-	_, err := b.Get(context.Background(), "")
-	wantCode(t, err, backends.CodeInvalidInput)
-	wantCode(t, b.Reset(context.Background(), ""), backends.CodeInvalidInput)
-
 	t.Run("empty strategy picks the default", func(t *testing.T) {
-		ctx := context.Background()
-		for i, c := range []call{
-			{max: 0, want: 1}, {max: 3, want: 2}, {max: 2, code: limit},
-		} {
-			res, err := b.Increment(ctx, "", counterID(t), c.max)
-			if c.code != "" {
-				wantCode(t, err, c.code)
-				continue
-			}
-			if err != nil || res.Value != c.want {
-				t.Fatalf("call %d: got %+v, %v, want value %d", i, res, err, c.want)
-			}
-		}
+		backendtest.WantDefaults(t, b)
 	})
 }
 
@@ -241,7 +197,7 @@ func testInvalid(t *testing.T, s server) {
 func testScriptCache(t *testing.T, s server) {
 	ctx := context.Background()
 	b := newBackend(t, s.url)
-	id := counterID(t)
+	id := backendtest.CounterID(t)
 
 	steps := []struct {
 		flush bool
@@ -277,29 +233,9 @@ func testScriptCache(t *testing.T, s server) {
 func testGetReset(t *testing.T, s server) {
 	ctx := context.Background()
 	b := newBackend(t, s.url)
-	id := counterID(t)
+	id := backendtest.CounterID(t)
 
-	read := func(want backends.Reading) {
-		t.Helper()
-		got, err := b.Get(ctx, id)
-		if err != nil || got != want {
-			t.Fatalf("Get: got %+v, %v, want %+v", got, err, want)
-		}
-	}
-	read(backends.Reading{})
-	for range 2 {
-		if _, err := b.Increment(ctx, backends.RedisIncr, id, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	read(backends.Reading{Value: 2, Exists: true})
-	if err := b.Reset(ctx, id); err != nil {
-		t.Fatalf("Reset: %v", err)
-	}
-	read(backends.Reading{})
-	if err := b.Reset(ctx, id); err != nil {
-		t.Fatalf("Reset of a missing counter: %v", err)
-	}
+	backendtest.WantGetReset(t, b, backends.RedisIncr, id)
 	if got := rawValue(t, s.admin, b.key(id)); got != "(missing)" {
 		t.Fatalf("after Reset: got %q, want no key", got)
 	}
@@ -308,7 +244,7 @@ func testGetReset(t *testing.T, s server) {
 		t.Fatal(err)
 	}
 	_, err := b.Get(ctx, id)
-	wantCode(t, err, notInt)
+	backendtest.WantCode(t, err, notInt)
 }
 
 func testPrefix(t *testing.T, s server) {
@@ -347,53 +283,12 @@ func testConcurrent(t *testing.T, s server) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.strategy, func(t *testing.T) {
-			ctx := context.Background()
 			b := newBackend(t, s.url)
-			id := counterID(t)
+			id := backendtest.CounterID(t)
 
-			var (
-				mu      sync.Mutex
-				values  []int64
-				limited int
-				errs    []error
-				wg      sync.WaitGroup
-			)
-			for range workers {
-				wg.Go(func() {
-					for range each {
-						res, err := b.Increment(ctx, tc.strategy, id, tc.max)
-						mu.Lock()
-						switch {
-						case err == nil:
-							values = append(values, res.Value)
-						case backends.ErrorCode(err) == limit:
-							limited++
-						default:
-							errs = append(errs, err)
-						}
-						mu.Unlock()
-					}
-				})
-			}
-			wg.Wait()
-
-			if len(errs) > 0 {
-				t.Fatalf("%d unexpected errors, first: %v", len(errs), errs[0])
-			}
-			want := workers * each
-			if tc.max != 0 {
-				want = int(tc.max)
-			}
-			if len(values) != want || limited != workers*each-want {
-				t.Fatalf("got %d increments and %d limit_reached, want %d and %d",
-					len(values), limited, want, workers*each-want)
-			}
-			sort.Slice(values, func(i, j int) bool { return values[i] < values[j] })
-			for i, v := range values {
-				if v != int64(i+1) {
-					t.Fatalf("values: got %d at rank %d, want %d (repeat or gap)", v, i, i+1)
-				}
-			}
+			want := backendtest.WantExact(t, b, backendtest.Load{
+				Strategy: tc.strategy, ID: id, Max: tc.max, Workers: workers, PerWorker: each,
+			})
 			if got := rawValue(t, s.admin, b.key(id)); got != fmt.Sprint(want) {
 				t.Fatalf("final value: got %s, want %d", got, want)
 			}

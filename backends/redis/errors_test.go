@@ -14,16 +14,11 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 )
 
 // strategies are the calls every failure case tries.
-var strategies = []struct {
-	id  string
-	max int64
-}{
-	{backends.RedisIncr, 0},
-	{backends.RedisLua, 10},
-}
+var strategies = backendtest.Calls(backends.Redis, 10)
 
 // TestStoppedServer: a server that is down is unavailable, and the backend
 // recovers when it comes back.
@@ -36,36 +31,23 @@ func TestStoppedServer(t *testing.T) {
 	}
 
 	mr.Close()
-	for _, s := range strategies {
-		_, err := b.Increment(ctx, s.id, "c", s.max)
-		wantCode(t, err, backends.CodeUnavailable)
-	}
-	wantCode(t, b.Health(ctx), backends.CodeUnavailable)
-	_, err := b.Get(ctx, "c")
-	wantCode(t, err, backends.CodeUnavailable)
-	wantCode(t, b.Reset(ctx, "c"), backends.CodeUnavailable)
+	backendtest.WantUnavailable(t, b, strategies)
 
 	if err := mr.Restart(); err != nil {
 		t.Fatalf("restart miniredis: %v", err)
 	}
-	if err := b.Health(ctx); err != nil {
-		t.Fatalf("Health after restart: %v", err)
-	}
-	res, err := b.Increment(ctx, backends.RedisLua, "c", 10)
-	if err != nil || res.Value != 2 {
-		t.Fatalf("after restart: got %+v, %v, want value 2", res, err)
-	}
+	backendtest.WantRecovered(t, b, backendtest.Call{Strategy: backends.RedisLua, Max: 10}, 2)
 }
 
 // TestNothingListening: New succeeds without a server; calls are unavailable.
 func TestNothingListening(t *testing.T) {
 	ctx := context.Background()
-	b := newBackend(t, "redis://"+freeAddr(t))
+	b := newBackend(t, "redis://"+backendtest.FreeAddr(t))
 	for _, s := range strategies {
-		_, err := b.Increment(ctx, s.id, "c", s.max)
-		wantCode(t, err, backends.CodeUnavailable)
+		_, err := b.Increment(ctx, s.Strategy, "c", s.Max)
+		backendtest.WantCode(t, err, backends.CodeUnavailable)
 	}
-	wantCode(t, b.Health(ctx), backends.CodeUnavailable)
+	backendtest.WantCode(t, b.Health(ctx), backends.CodeUnavailable)
 }
 
 // TestSilentServers uses TCP servers that read commands and misbehave, to
@@ -87,11 +69,11 @@ func TestSilentServers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		for _, s := range strategies {
-			t.Run(tc.name+"/"+s.id, func(t *testing.T) {
+			t.Run(tc.name+"/"+s.Strategy, func(t *testing.T) {
 				f := startFake(t, tc.mode)
 				b := newBackend(t, "redis://"+f.addr()+"?read_timeout=200ms")
-				_, err := b.Increment(context.Background(), s.id, "c", s.max)
-				wantCode(t, err, tc.want)
+				_, err := b.Increment(context.Background(), s.Strategy, "c", s.Max)
+				backendtest.WantCode(t, err, tc.want)
 				if tc.mode != silent && f.commands() != 1 {
 					t.Fatalf("server got %d increments, want 1 (no retry)", f.commands())
 				}
@@ -117,8 +99,8 @@ func TestPoolTimeout(t *testing.T) {
 	<-f.received // the only connection is now busy
 
 	_, err := b.Increment(ctx, backends.RedisIncr, "c", 0)
-	wantCode(t, err, backends.CodeUnavailable)
-	wantCode(t, <-first, backends.CodeOutcomeUnknown)
+	backendtest.WantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, <-first, backends.CodeOutcomeUnknown)
 	if f.commands() != 1 {
 		t.Fatalf("server got %d increments, want 1", f.commands())
 	}
@@ -132,7 +114,7 @@ func TestCancelledBeforeSending(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := b.Increment(ctx, backends.RedisIncr, "c", 0)
-	wantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, err, backends.CodeUnavailable)
 	if f.commands() != 0 {
 		t.Fatalf("server got %d increments, want 0", f.commands())
 	}
@@ -154,12 +136,12 @@ func TestErrorReplies(t *testing.T) {
 	}
 	for _, tc := range cases {
 		for _, s := range strategies {
-			t.Run(tc.reply+"/"+s.id, func(t *testing.T) {
+			t.Run(tc.reply+"/"+s.Strategy, func(t *testing.T) {
 				mr := miniredis.RunT(t)
 				b := newBackend(t, "redis://"+mr.Addr())
 				mr.SetError(tc.reply)
-				_, err := b.Increment(context.Background(), s.id, "c", s.max)
-				wantCode(t, err, tc.want)
+				_, err := b.Increment(context.Background(), s.Strategy, "c", s.Max)
+				backendtest.WantCode(t, err, tc.want)
 				mr.SetError("")
 				if mr.Exists(b.key("c")) {
 					t.Fatalf("counter exists after a refused increment")
@@ -175,25 +157,13 @@ func TestWrongPassword(t *testing.T) {
 	mr.RequireAuth("right")
 	b := newBackend(t, "redis://:wrong@"+mr.Addr())
 	_, err := b.Increment(context.Background(), backends.RedisIncr, "c", 0)
-	wantCode(t, err, backends.CodeUnavailable)
-	wantCode(t, b.Health(context.Background()), backends.CodeUnavailable)
+	backendtest.WantCode(t, err, backends.CodeUnavailable)
+	backendtest.WantCode(t, b.Health(context.Background()), backends.CodeUnavailable)
 
 	good := newBackend(t, "redis://:right@"+mr.Addr())
 	if _, err := good.Increment(context.Background(), backends.RedisIncr, "c", 0); err != nil {
 		t.Fatalf("with the right password: %v", err)
 	}
-}
-
-// freeAddr returns a loopback address where nothing listens.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
 }
 
 // fakeMode is how a fake server treats the increment commands.

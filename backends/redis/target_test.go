@@ -3,15 +3,12 @@ package redis
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
-	"github.com/testcontainers/testcontainers-go"
 
-	"github.com/counterlab/counterlab/backends"
+	"github.com/counterlab/counterlab/backends/backendtest"
 	"github.com/counterlab/counterlab/internal/testenv"
 )
 
@@ -24,16 +21,10 @@ type server struct {
 	real bool
 }
 
-// target starts a server for one test and stops it when the test ends.
-type target struct {
-	name  string
-	start func(t *testing.T) server
-}
-
 // targets lists every server kind: the same cases run against each.
-var targets = []target{
-	{"embedded", startMiniredis},
-	{"container", startContainer},
+var targets = []backendtest.Target[server]{
+	{Name: "embedded", Start: startMiniredis},
+	{Name: "container", Start: startContainer},
 }
 
 // startMiniredis starts miniredis on loopback.
@@ -47,36 +38,13 @@ func startMiniredis(t *testing.T) server {
 // until PING answers from the host.
 func startContainer(t *testing.T) server {
 	t.Helper()
-	testenv.Docker(t)
-
-	ctx := context.Background()
-	c, err := testcontainers.Run(ctx, testenv.RedisImage(),
-		testcontainers.WithExposedPorts("6379/tcp"))
-	t.Cleanup(func() {
-		if err := testcontainers.TerminateContainer(c); err != nil {
-			t.Errorf("terminate redis container: %v", err)
-		}
-	})
-	if err != nil {
-		t.Fatalf("start %s: %v", testenv.RedisImage(), err)
-	}
-	addr, err := c.PortEndpoint(ctx, "6379/tcp", "")
-	if err != nil {
-		t.Fatalf("redis container address: %v", err)
-	}
+	addr := backendtest.Container(t, testenv.RedisImage(), "6379/tcp", "")
 
 	s := newServer(t, "redis://"+addr, true)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		err := s.admin.Ping(ctx).Err()
-		if err == nil {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis container at %s never answered PING: %v", addr, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	backendtest.WaitReady(t, "redis container at "+addr+", PING", func(ctx context.Context) error {
+		return s.admin.Ping(ctx).Err()
+	})
+	return s
 }
 
 // newServer wraps url with an admin client closed at cleanup.
@@ -109,22 +77,6 @@ func newBackendWith(t *testing.T, opts Options) *Backend {
 	}
 	t.Cleanup(func() { _ = b.Close() })
 	return b
-}
-
-// counterID is an id unique to the running (sub)test.
-func counterID(t *testing.T) string {
-	return strings.NewReplacer("/", ":", " ", "_").Replace(t.Name())
-}
-
-// wantCode fails t unless err is a *backends.Error with code want.
-func wantCode(t *testing.T, err error, want backends.Code) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want %s", want)
-	}
-	if got := backends.ErrorCode(err); got != want {
-		t.Fatalf("got code %s (%v), want %s", got, err, want)
-	}
 }
 
 // rawValue returns the value stored at key, or "(missing)".
