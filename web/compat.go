@@ -12,7 +12,6 @@ package web
 // unknown_backend.
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/counterlab/counterlab/backends"
@@ -21,7 +20,7 @@ import (
 
 func (h *handlers) registerCompat(r *gin.Engine) {
 	for _, b := range h.deps.Backends {
-		r.POST("/"+b.Name()+"/:id", h.compatIncrement(b))
+		r.POST("/"+b.Name()+"/:id", answer(h.compatIncrement(b)))
 	}
 }
 
@@ -34,7 +33,7 @@ type compatResponse struct {
 // compatIncrement increments with the backend's default strategy: the
 // unconditional one, or the correct conditional one bounded by
 // MaxCounterValue. At the limit it answers 409 limit_reached.
-func (h *handlers) compatIncrement(b backends.Backend) gin.HandlerFunc {
+func (h *handlers) compatIncrement(b backends.Backend) func(*gin.Context) error {
 	conditional := h.deps.UseConditionalWrites
 	s, ok := backends.LookupStrategy(b.Name(), "", conditional)
 	var limit int64
@@ -42,30 +41,28 @@ func (h *handlers) compatIncrement(b backends.Backend) gin.HandlerFunc {
 		limit = h.deps.MaxCounterValue
 	}
 
-	return func(c *gin.Context) {
+	return func(c *gin.Context) error {
 		if !ok {
-			writeError(c, backends.Errorf(backends.CodeInternal,
-				"backend %s has no default strategy (conditional %t)", b.Name(), conditional))
-			return
+			return backends.Errorf(backends.CodeInternal,
+				"backend %s has no default strategy (conditional %t)", b.Name(), conditional)
 		}
 		id := c.Param("id")
 		if err := checkID(id); err != nil {
-			writeError(c, err)
-			return
+			return err
 		}
 		if err := readBody(c, nil); err != nil {
-			writeError(c, err)
-			return
+			return err
 		}
 
-		ctx, cancel := context.WithTimeout(c.Request.Context(), h.deps.RequestTimeout)
+		ctx, cancel := h.operationContext(c)
 		defer cancel()
 		res, err := b.Increment(ctx, s.ID, id, limit)
 		if err != nil {
-			writeError(c, err)
-			return
+			return err
 		}
 
-		c.JSON(http.StatusOK, compatResponse{Counter: res.Value, UseConditionalWrites: conditional})
+		c.JSON(http.StatusOK,
+			compatResponse{Counter: res.Value, UseConditionalWrites: conditional})
+		return nil
 	}
 }

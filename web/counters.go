@@ -6,7 +6,6 @@ package web
 //   DELETE /api/counters/:backend/:id
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -21,9 +20,9 @@ import (
 const MaxIDBytes = 200
 
 func (h *handlers) registerCounters(r *gin.Engine) {
-	r.POST("/api/counters/:backend/:id/increment", h.increment)
-	r.GET("/api/counters/:backend/:id", h.getCounter)
-	r.DELETE("/api/counters/:backend/:id", h.resetCounter)
+	r.POST("/api/counters/:backend/:id/increment", answer(h.increment))
+	r.GET("/api/counters/:backend/:id", answer(h.getCounter))
+	r.DELETE("/api/counters/:backend/:id", answer(h.resetCounter))
 }
 
 // incrementResponse is the answer of one increment. Max is null for an
@@ -39,32 +38,28 @@ type incrementResponse struct {
 	ElapsedMs  float64 `json:"elapsedMs"`
 }
 
-func (h *handlers) increment(c *gin.Context) {
+func (h *handlers) increment(c *gin.Context) error {
 	b, id, err := h.counterTarget(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
 	s, limit, err := strategyOf(c, b.Name())
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
 	if err := readBody(c, nil); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
-	ctx, cancel := context.WithTimeout(c.Request.Context(), h.deps.RequestTimeout)
+	ctx, cancel := h.operationContext(c)
 	defer cancel()
 	start := time.Now()
 	res, err := b.Increment(ctx, s.ID, id, limit)
 	elapsed := time.Since(start)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
 	out := incrementResponse{
@@ -80,6 +75,7 @@ func (h *handlers) increment(c *gin.Context) {
 		out.Max = &limit
 	}
 	c.JSON(http.StatusOK, out)
+	return nil
 }
 
 // counterResponse is a counter as read.
@@ -90,44 +86,42 @@ type counterResponse struct {
 	Exists  bool   `json:"exists"`
 }
 
-func (h *handlers) getCounter(c *gin.Context) {
+func (h *handlers) getCounter(c *gin.Context) error {
 	b, id, err := h.counterTarget(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
-	ctx, cancel := context.WithTimeout(c.Request.Context(), h.deps.RequestTimeout)
+	ctx, cancel := h.operationContext(c)
 	defer cancel()
 	r, err := b.Get(ctx, id)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
-	c.JSON(http.StatusOK, counterResponse{Backend: b.Name(), ID: id, Value: r.Value, Exists: r.Exists})
+	c.JSON(http.StatusOK,
+		counterResponse{Backend: b.Name(), ID: id, Value: r.Value, Exists: r.Exists})
+	return nil
 }
 
-func (h *handlers) resetCounter(c *gin.Context) {
+func (h *handlers) resetCounter(c *gin.Context) error {
 	b, id, err := h.counterTarget(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
 	if err := readBody(c, nil); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
-	ctx, cancel := context.WithTimeout(c.Request.Context(), h.deps.RequestTimeout)
+	ctx, cancel := h.operationContext(c)
 	defer cancel()
 	if err := b.Reset(ctx, id); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 // counterTarget checks the backend and the id of the path.

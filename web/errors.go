@@ -82,6 +82,17 @@ func writeError(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(status, body)
 }
 
+// answer adapts a handler that returns its error to Gin: the error, if any,
+// is answered by writeError. Handlers return errors rather than answer them,
+// so that every failure is answered in this one place.
+func answer(handle func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := handle(c); err != nil {
+			writeError(c, err)
+		}
+	}
+}
+
 // errorCodeKey holds the answered error code in the gin context, for the log.
 const errorCodeKey = "counterlab.errorCode"
 

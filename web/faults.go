@@ -21,9 +21,9 @@ import (
 
 func (h *handlers) registerFaults(r *gin.Engine) {
 	r.GET("/api/faults", h.listFaults)
-	r.PUT("/api/faults/:backend", h.setFault)
-	r.DELETE("/api/faults/:backend", h.clearFault)
-	r.DELETE("/api/faults", h.clearFaults)
+	r.PUT("/api/faults/:backend", answer(h.setFault))
+	r.DELETE("/api/faults/:backend", answer(h.clearFault))
+	r.DELETE("/api/faults", answer(h.clearFaults))
 }
 
 // faultJSON is a fault as the API reads and shows it.
@@ -87,21 +87,18 @@ func (h *handlers) faultTarget(c *gin.Context) (string, error) {
 	return b.Name(), nil
 }
 
-func (h *handlers) setFault(c *gin.Context) {
+func (h *handlers) setFault(c *gin.Context) error {
 	name, err := h.faultTarget(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	var req faultJSON
 	if err := readBody(c, &req); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	if req.DelayMs < 0 || req.DelayMs > float64(embedded.MaxFaultDelay/time.Millisecond) {
-		writeError(c, invalid("delayMs is %v: want 0 to %d", req.DelayMs,
-			embedded.MaxFaultDelay.Milliseconds()).With("field", "delayMs"))
-		return
+		return invalid("delayMs is %v: want 0 to %d", req.DelayMs,
+			embedded.MaxFaultDelay.Milliseconds()).With("field", "delayMs")
 	}
 
 	f := embedded.Fault{
@@ -111,46 +108,43 @@ func (h *handlers) setFault(c *gin.Context) {
 		Failure:   req.Failure,
 	}
 	if err := h.deps.Embedded.SetFault(name, f); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	h.log.Info("fault set", "backend", name, "operation", f.Operation, "delay", f.Delay,
 		"failShare", f.FailShare, "failure", f.Failure)
 	c.JSON(http.StatusOK, h.faultInfo(name))
+	return nil
 }
 
-func (h *handlers) clearFault(c *gin.Context) {
+func (h *handlers) clearFault(c *gin.Context) error {
 	name, err := h.faultTarget(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	if err := readBody(c, nil); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	if err := h.deps.Embedded.ClearFault(name); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	h.log.Info("fault cleared", "backend", name)
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 // clearFaults clears the fault of every embedded target.
-func (h *handlers) clearFaults(c *gin.Context) {
+func (h *handlers) clearFaults(c *gin.Context) error {
 	if err := readBody(c, nil); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	for _, b := range h.deps.Backends {
 		if h.deps.Embedded.Embedded(b.Name()) {
 			if err := h.deps.Embedded.ClearFault(b.Name()); err != nil {
-				writeError(c, err)
-				return
+				return err
 			}
 		}
 	}
 	h.log.Info("faults cleared")
 	c.Status(http.StatusNoContent)
+	return nil
 }

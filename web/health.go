@@ -13,17 +13,15 @@ import (
 )
 
 func (h *handlers) registerHealth(r *gin.Engine) {
-	r.GET("/healthz", h.healthz)
-	r.HEAD("/healthz", h.healthz)
-	r.GET("/readyz", h.readyz)
-	r.HEAD("/readyz", h.readyz)
+	getAndHead(r, "/healthz", h.healthz)
+	getAndHead(r, "/readyz", answer(h.readyz))
 }
 
 func (h *handlers) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-func (h *handlers) readyz(c *gin.Context) {
+func (h *handlers) readyz(c *gin.Context) error {
 	checks := h.checkHealth(c.Request.Context())
 
 	unhealthy := map[string]string{}
@@ -35,10 +33,9 @@ func (h *handlers) readyz(c *gin.Context) {
 		}
 	}
 	if len(names) > 0 {
-		writeError(c, backends.Errorf(backends.CodeUnavailable,
+		return backends.Errorf(backends.CodeUnavailable,
 			"not ready: %s not healthy", strings.Join(names, ", ")).
-			With("unhealthy", unhealthy))
-		return
+			With("unhealthy", unhealthy)
 	}
 
 	ok := make(map[string]bool, len(h.deps.Backends))
@@ -46,4 +43,5 @@ func (h *handlers) readyz(c *gin.Context) {
 		ok[b.Name()] = true
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "backends": ok})
+	return nil
 }

@@ -39,19 +39,37 @@ type testOptions struct {
 // router; everything is closed by t.Cleanup.
 func newTestServer(t *testing.T, opts testOptions) *testServer {
 	t.Helper()
-	ctx := context.Background()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	targets, list := startBackends(t, opts.redisURL, log)
 
+	deps := opts.deps
+	deps.Backends = list
+	deps.Logger = log
+	srv := httptest.NewServer(NewRouter(deps))
+	t.Cleanup(srv.Close)
+
+	return &testServer{t: t, url: srv.URL, targets: targets, logs: logs}
+}
+
+// startBackends starts the embedded targets (Redis only when redisURL is
+// empty) and opens the three real backends on them, logging to log. It
+// returns the targets and the backends in display order; t.Cleanup closes
+// everything.
+func startBackends(
+	t *testing.T, redisURL string, log *slog.Logger,
+) (*embedded.Targets, []backends.Backend) {
+	t.Helper()
+	ctx := context.Background()
 	targets, err := embedded.Start(embedded.Options{
-		Redis: opts.redisURL == "", DynamoDB: true, Momento: true,
+		Redis: redisURL == "", DynamoDB: true, Momento: true,
 	})
 	if err != nil {
 		t.Fatalf("start embedded targets: %v", err)
 	}
 	t.Cleanup(func() { _ = targets.Close() })
 
-	redisURL, redisKind := opts.redisURL, backends.KindLocal
+	redisKind := backends.KindLocal
 	if redisURL == "" {
 		redisURL, redisKind = "redis://"+targets.RedisAddr, backends.KindEmbedded
 	}
@@ -76,17 +94,11 @@ func newTestServer(t *testing.T, opts testOptions) *testServer {
 			_ = b.Close()
 		}
 	})
-
-	deps := opts.deps
-	deps.Backends = list
-	deps.Logger = log
-	srv := httptest.NewServer(NewRouter(deps))
-	t.Cleanup(srv.Close)
-
-	return &testServer{t: t, url: srv.URL, targets: targets, logs: logs}
+	return targets, list
 }
 
-// response is one answer, its body decoded when it is JSON.
+// response is one answer; body is decoded by testServer.do when the answer
+// is JSON.
 type response struct {
 	status int
 	header http.Header
@@ -94,47 +106,81 @@ type response struct {
 	body   map[string]any
 }
 
-// do sends one request; path is sent as written (percent-encoding kept).
-func (s *testServer) do(method, path string, body io.Reader) response {
-	s.t.Helper()
-	req, err := http.NewRequest(method, s.url+path, body)
+// send sends one request to url and reads the whole answer. A header of
+// the request may be set; the path in url is sent as written.
+func send(t *testing.T, method, url string, body io.Reader, header http.Header) response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
-		s.t.Fatalf("new request %s %s: %v", method, path, err)
+		t.Fatalf("new request %s %s: %v", method, url, err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		s.t.Fatalf("%s %s: read body: %v", method, path, err)
+		t.Fatalf("%s %s: read body: %v", method, url, err)
 	}
+	return response{status: resp.StatusCode, header: resp.Header, raw: raw}
+}
 
-	r := response{status: resp.StatusCode, header: resp.Header, raw: raw}
-	if len(raw) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(raw, &r.body); err != nil {
-			s.t.Fatalf("%s %s: body %q is not a JSON object: %v", method, path, raw, err)
+// do sends one request; path is sent as written (percent-encoding kept).
+// A JSON answer must be a JSON object.
+func (s *testServer) do(method, path string, body io.Reader) response {
+	s.t.Helper()
+	r := send(s.t, method, s.url+path, body, nil)
+	ct := r.header.Get("Content-Type")
+	if len(r.raw) > 0 && strings.HasPrefix(ct, "application/json") {
+		if err := json.Unmarshal(r.raw, &r.body); err != nil {
+			s.t.Fatalf("%s %s: body %q is not a JSON object: %v", method, path, r.raw, err)
 		}
 	}
 	return r
 }
 
-// want checks the status and, for an error, the error code.
+// want checks the status and, for an error, the error code and a message.
 func (r response) want(t *testing.T, what string, status int, code string) {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("%s: status %d, want %d (body %s)", what, r.status, status, r.raw)
-	}
 	if code == "" {
+		r.expect(t, what, status, nil)
 		return
 	}
-	if got := r.body["error"]; got != code {
-		t.Fatalf("%s: error %v, want %q (body %s)", what, got, code, r.raw)
+	r.expectError(t, what, status, code)
+}
+
+// expect checks the status and decodes the body into out, if given.
+func (r response) expect(t *testing.T, what string, status int, out any) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("%s: got status %d, want %d (body %s)", what, r.status, status, r.raw)
 	}
-	if msg, _ := r.body["message"].(string); msg == "" {
+	if out != nil {
+		if err := json.Unmarshal(r.raw, out); err != nil {
+			t.Fatalf("%s: body %s: %v", what, r.raw, err)
+		}
+	}
+}
+
+// expectError checks an error answer: status, code and a message. It
+// returns the body.
+func (r response) expectError(
+	t *testing.T, what string, status int, code string,
+) map[string]any {
+	t.Helper()
+	var body map[string]any
+	r.expect(t, what, status, &body)
+	if body["error"] != code {
+		t.Fatalf("%s: got error %v, want %s (body %s)", what, body["error"], code, r.raw)
+	}
+	if msg, _ := body["message"].(string); msg == "" {
 		t.Fatalf("%s: no message in error body %s", what, r.raw)
 	}
+	return body
 }
 
 // num reads a JSON number field as int64.

@@ -13,11 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/counterlab/counterlab/backends"
-	"github.com/counterlab/counterlab/backends/dynamodb"
 	"github.com/counterlab/counterlab/backends/embedded"
-	"github.com/counterlab/counterlab/backends/momento"
-	"github.com/counterlab/counterlab/backends/redis"
 	"github.com/counterlab/counterlab/compare"
 )
 
@@ -42,37 +38,9 @@ var quietLog = slog.New(slog.DiscardHandler)
 // newLab starts everything; t.Cleanup stops it.
 func newLab(t *testing.T, opts labOptions) *lab {
 	t.Helper()
-	ctx := context.Background()
-	targets, err := embedded.Start(embedded.Options{
-		Redis: opts.redisURL == "", DynamoDB: true, Momento: true,
-	})
-	if err != nil {
-		t.Fatalf("start embedded targets: %v", err)
-	}
-	t.Cleanup(func() { _ = targets.Close() })
-
-	redisURL, kind := opts.redisURL, backends.KindLocal
-	if redisURL == "" {
-		redisURL, kind = "redis://"+targets.RedisAddr, backends.KindEmbedded
-	}
-	rb, err := redis.New(ctx, redis.Options{URL: redisURL, Kind: kind, Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := dynamodb.New(ctx, dynamodb.Options{Endpoint: targets.DynamoDBURL,
-		Kind: backends.KindEmbedded, Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb, err := momento.New(ctx, momento.Options{Endpoint: targets.MomentoAddr,
-		Kind: backends.KindEmbedded, Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := []backends.Backend{rb, db, mb}
+	targets, list := startBackends(t, opts.redisURL, quietLog)
 	for _, b := range list {
-		t.Cleanup(func() { _ = b.Close() })
-		if err := b.Health(ctx); err != nil {
+		if err := b.Health(context.Background()); err != nil {
 			t.Fatalf("%s health: %v", b.Name(), err)
 		}
 	}
@@ -87,15 +55,9 @@ func newLab(t *testing.T, opts labOptions) *lab {
 	return &lab{t: t, url: srv.URL, targets: targets, router: router}
 }
 
-// labResponse is one answer.
-type labResponse struct {
-	status int
-	header http.Header
-	raw    []byte
-}
-
-// call sends a request with an optional JSON body.
-func (l *lab) call(method, path string, body any) labResponse {
+// call sends a request with an optional JSON body: a string as written,
+// anything else marshalled.
+func (l *lab) call(method, path string, body any) response {
 	l.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -109,50 +71,11 @@ func (l *lab) call(method, path string, body any) labResponse {
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequest(method, l.url+path, rd)
-	if err != nil {
-		l.t.Fatal(err)
-	}
+	var header http.Header
 	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+		header = http.Header{"Content-Type": {"application/json"}}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		l.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		l.t.Fatalf("%s %s: read: %v", method, path, err)
-	}
-	return labResponse{status: resp.StatusCode, header: resp.Header, raw: raw}
-}
-
-// expect checks the status and decodes the body into out, if given.
-func (r labResponse) expect(t *testing.T, what string, status int, out any) {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("%s: got status %d, want %d (body %s)", what, r.status, status, r.raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(r.raw, out); err != nil {
-			t.Fatalf("%s: body %s: %v", what, r.raw, err)
-		}
-	}
-}
-
-// expectError checks an error answer: status, code and a message.
-func (r labResponse) expectError(t *testing.T, what string, status int, code string) map[string]any {
-	t.Helper()
-	var body map[string]any
-	r.expect(t, what, status, &body)
-	if body["error"] != code {
-		t.Fatalf("%s: got error %v, want %s (body %s)", what, body["error"], code, r.raw)
-	}
-	if msg, _ := body["message"].(string); msg == "" {
-		t.Fatalf("%s: no message in %s", what, r.raw)
-	}
-	return body
+	return send(l.t, method, l.url+path, rd, header)
 }
 
 // startRun posts a run and returns its state.

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"time"
@@ -163,6 +164,17 @@ func (h *handlers) unknownBackend(name string) *backends.Error {
 	}
 	return backends.Errorf(backends.CodeUnknownBackend, "no backend named %q", name).
 		With("backends", names)
+}
+
+// getAndHead registers handle for GET and HEAD on path.
+func getAndHead(r *gin.Engine, path string, handle gin.HandlerFunc) {
+	r.GET(path, handle)
+	r.HEAD(path, handle)
+}
+
+// operationContext bounds one counter operation by RequestTimeout.
+func (h *handlers) operationContext(c *gin.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request.Context(), h.deps.RequestTimeout)
 }
 
 // backend finds the backend named in the path.

@@ -59,13 +59,13 @@ func (h *handlers) newRuns() *compare.Manager {
 
 func (h *handlers) registerRuns(r *gin.Engine) {
 	r.GET("/api/runs", h.listRuns)
-	r.POST("/api/runs", h.startRun)
-	r.GET("/api/runs/:id", h.getRun)
-	r.DELETE("/api/runs/:id", h.cancelRun)
-	r.GET("/api/runs/:id/events", h.runEvents)
-	r.GET("/api/runs/:id/export.json", h.exportJSON)
-	r.GET("/api/runs/:id/export.csv", h.exportCSV)
-	r.GET("/api/runs/:id/charts/:chart", h.runChart)
+	r.POST("/api/runs", answer(h.startRun))
+	r.GET("/api/runs/:id", answer(h.getRun))
+	r.DELETE("/api/runs/:id", answer(h.cancelRun))
+	r.GET("/api/runs/:id/events", answer(h.runEvents))
+	r.GET("/api/runs/:id/export.json", answer(h.exportJSON))
+	r.GET("/api/runs/:id/export.csv", answer(h.exportCSV))
+	r.GET("/api/runs/:id/charts/:chart", answer(h.runChart))
 }
 
 // limitsJSON are the run limits as the API shows them.
@@ -124,11 +124,10 @@ func (h *handlers) runDefaults() runDefaults {
 	}
 }
 
-func (h *handlers) startRun(c *gin.Context) {
+func (h *handlers) startRun(c *gin.Context) error {
 	var req compare.SpecJSON
 	if err := readBody(c, &req); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	d := h.runDefaults()
 	if req.Workers == 0 {
@@ -141,19 +140,18 @@ func (h *handlers) startRun(c *gin.Context) {
 		req.Keys = d.Keys
 	}
 	if req.DurationSeconds < 0 {
-		writeError(c, invalid("durationSeconds is %v: want 0 (no cap) or more",
-			req.DurationSeconds).With("field", "durationSeconds"))
-		return
+		return invalid("durationSeconds is %v: want 0 (no cap) or more",
+			req.DurationSeconds).With("field", "durationSeconds")
 	}
 
 	run, err := h.runs.Start(req.Spec())
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
 	c.Header("Location", "/api/runs/"+run.ID())
 	c.JSON(http.StatusAccepted, run.State())
+	return nil
 }
 
 // run finds the run of the path.
@@ -168,26 +166,24 @@ func (h *handlers) run(c *gin.Context) (*compare.Run, error) {
 	return r, nil
 }
 
-func (h *handlers) getRun(c *gin.Context) {
+func (h *handlers) getRun(c *gin.Context) error {
 	r, err := h.run(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, r.State())
+	return nil
 }
 
 // cancelRun cancels a run and waits a little for it to end, so that the
 // answer shows it cancelled. A run that had already ended is left as it was.
-func (h *handlers) cancelRun(c *gin.Context) {
+func (h *handlers) cancelRun(c *gin.Context) error {
 	r, err := h.run(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	if err := readBody(c, nil); err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
 	if r.Cancel() {
@@ -198,21 +194,21 @@ func (h *handlers) cancelRun(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, r.State())
+	return nil
 }
 
 // runEvents streams a run's events as server-sent events, each with its
 // sequence number as id: a client that reconnects with Last-Event-ID (or
 // ?from=N) gets the events after it. The stream ends after run-finished.
-func (h *handlers) runEvents(c *gin.Context) {
+// Once the stream has begun, a failure is logged, not answered.
+func (h *handlers) runEvents(c *gin.Context) error {
 	r, err := h.run(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	from, err := eventsFrom(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
 	w := c.Writer
@@ -230,14 +226,14 @@ func (h *handlers) runEvents(c *gin.Context) {
 			data, err := json.Marshal(e)
 			if err != nil {
 				h.log.Error("encode a run event", "run", r.ID(), "error", err)
-				return
+				return nil
 			}
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, e.Type, data)
 			from = e.Seq + 1
 		}
 		w.Flush()
 		if ended {
-			return
+			return nil
 		}
 
 		select {
@@ -245,9 +241,9 @@ func (h *handlers) runEvents(c *gin.Context) {
 		case <-keepAlive.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case <-c.Request.Context().Done():
-			return
+			return nil
 		case <-h.deps.Stopping:
-			return
+			return nil
 		}
 	}
 }
@@ -273,57 +269,54 @@ func eventsFrom(c *gin.Context) (int, error) {
 	return 0, nil
 }
 
-func (h *handlers) exportJSON(c *gin.Context) {
-	h.export(c, "json", "application/json", compare.WriteJSON)
+func (h *handlers) exportJSON(c *gin.Context) error {
+	return h.export(c, "json", "application/json", compare.WriteJSON)
 }
 
-func (h *handlers) exportCSV(c *gin.Context) {
-	h.export(c, "csv", "text/csv; charset=utf-8", compare.WriteCSV)
+func (h *handlers) exportCSV(c *gin.Context) error {
+	return h.export(c, "csv", "text/csv; charset=utf-8", compare.WriteCSV)
 }
 
 // export answers the run's results as a file to download.
 func (h *handlers) export(c *gin.Context, ext, contentType string,
-	write func(io.Writer, compare.RunState) error) {
+	write func(io.Writer, compare.RunState) error) error {
 	r, err := h.run(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 
 	var buf bytes.Buffer
 	if err := write(&buf, r.State()); err != nil {
-		writeError(c, fmt.Errorf("export run %s as %s: %w", r.ID(), ext, err))
-		return
+		return fmt.Errorf("export run %s as %s: %w", r.ID(), ext, err)
 	}
 	c.Header("Content-Disposition",
 		fmt.Sprintf(`attachment; filename="counterlab-run-%s.%s"`, r.ID(), ext))
 	c.Data(http.StatusOK, contentType, buf.Bytes())
+	return nil
 }
 
 // runChart draws one chart of a run: /charts/latency.svg, throughput.png...
 // ?theme=dark draws it for a dark page.
-func (h *handlers) runChart(c *gin.Context) {
+func (h *handlers) runChart(c *gin.Context) error {
 	r, err := h.run(c)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	name, format, ok := strings.Cut(c.Param("chart"), ".")
 	if !ok {
-		writeError(c, invalid("chart %q: want a name and a format, e.g. latency.svg",
-			c.Param("chart")).With("charts", compare.Charts()))
-		return
+		return invalid("chart %q: want a name and a format, e.g. latency.svg",
+			c.Param("chart")).With("charts", compare.Charts())
 	}
 	theme := c.DefaultQuery("theme", compare.ThemeLight)
 
 	img, err := compare.Chart(r.State().Results, name, format, theme)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	contentType := "image/png"
 	if format == compare.FormatSVG {
 		contentType = "image/svg+xml"
 	}
 	c.Data(http.StatusOK, contentType, img)
+	return nil
 }

@@ -56,10 +56,8 @@ func (h *handlers) registerStatic(r *gin.Engine) {
 	file := func(c *gin.Context) {
 		h.serveFile(c, strings.TrimPrefix(c.Param("filepath"), "/"))
 	}
-	r.GET("/", page)
-	r.HEAD("/", page)
-	r.GET("/static/*filepath", file)
-	r.HEAD("/static/*filepath", file)
+	getAndHead(r, "/", page)
+	getAndHead(r, "/static/*filepath", file)
 }
 
 func (h *handlers) serveFile(c *gin.Context, name string) {
