@@ -180,7 +180,8 @@ func TestBrowser(t *testing.T) {
 	if len(unlabelled) > 0 {
 		t.Errorf("fields without a label: %v", unlabelled)
 	}
-	if n := evalJS[int](b, `document.querySelectorAll('script:not([src]), [style]').length`); n != 0 {
+	inline := `document.querySelectorAll('script:not([src]), [style]').length`
+	if n := evalJS[int](b, inline); n != 0 {
 		t.Errorf("got %d inline scripts or styles, want none", n)
 	}
 
@@ -198,7 +199,8 @@ func TestBrowser(t *testing.T) {
 	b.do("set a fault", 10*time.Second,
 		chromedp.SetValue(chromedp.ID("fault-momento-op"), "set-if"),
 		chromedp.SetValue(chromedp.ID("fault-momento-delay"), "30"),
-		chromedp.Click(chromedp.CSS(`article[aria-labelledby="fault-momento"] button[type=submit]`)))
+		chromedp.Click(chromedp.CSS(
+			`article[aria-labelledby="fault-momento"] button[type=submit]`)))
 	b.waitJS("fault shown", 10*time.Second, `[...document.querySelectorAll('#fault-forms .result')]
 		.some(p => p.textContent.includes('30 ms added on set-if'))`)
 	if f, ok := l.targets.Fault(backends.Momento); !ok || f.Operation != "set-if" ||
@@ -256,7 +258,8 @@ func TestBrowser(t *testing.T) {
 	// version.
 	b.do("dark mode", 10*time.Second, darkMode)
 	b.waitJS("dark charts", 30*time.Second, chartsLoaded+` &&
-		[...document.querySelectorAll('#charts img')].every(i => i.currentSrc.includes('theme=dark'))`)
+		[...document.querySelectorAll('#charts img')]
+			.every(i => i.currentSrc.includes('theme=dark'))`)
 	bg := evalJS[string](b, `getComputedStyle(document.body).backgroundColor`)
 	if bg == "rgb(246, 247, 249)" || bg == "rgb(255, 255, 255)" {
 		t.Errorf("dark mode: got a light background %s", bg)

@@ -122,7 +122,8 @@ func (h *handlers) openAPI() obj {
 			jsonBody("ok", object(obj{"status": str("ok")})), "200", with()...)},
 		"/readyz": obj{"get": operation("health", "Every backend answers", nil, nil,
 			jsonBody("ready", object(obj{"status": str("ready"),
-				"backends": obj{"type": "object", "additionalProperties": obj{"type": "boolean"}}})),
+				"backends": obj{"type": "object",
+					"additionalProperties": obj{"type": "boolean"}}})),
 			"200", with(backends.CodeUnavailable)...)},
 		"/metrics": obj{"get": operation("metrics",
 			"Prometheus metrics: requests and latency per route, backend and strategy, "+
@@ -133,7 +134,8 @@ func (h *handlers) openAPI() obj {
 		"/openapi.json": obj{"get": operation("meta", "This description", nil, nil,
 			jsonBody("OpenAPI 3 document", obj{"type": "object"}), "200", with()...)},
 		"/": obj{"get": operation("page", "The web page", nil, nil,
-			obj{"description": "HTML", "content": obj{"text/html": obj{"schema": obj{"type": "string"}}}},
+			obj{"description": "HTML",
+				"content": obj{"text/html": obj{"schema": obj{"type": "string"}}}},
 			"200", with(CodeNotFound)...)},
 		"/static/{filepath}": obj{"get": operation("page", "The page's files", []obj{
 			pathParam("filepath", "file name, e.g. app.js")}, nil,
@@ -147,7 +149,8 @@ func (h *handlers) openAPI() obj {
 		"/api/counters/{backend}/{id}/increment": obj{"post": operation("counters",
 			"Increment a counter with a strategy", []obj{backendParam, idParam,
 				queryParamDoc("strategy", "strategy id; default: the backend's unconditional "+
-					"strategy without max, its correct conditional one with max", obj{"type": "string"}),
+					"strategy without max, its correct conditional one with max",
+					obj{"type": "string"}),
 				queryParamDoc("max", "bound of a conditional strategy, 1 to 2^53",
 					obj{"type": "integer", "format": "int64"})},
 			nil, jsonBody("the counter after this increment", ref("Increment")), "200",
@@ -318,8 +321,9 @@ func schemas() obj {
 		}),
 		"Increment": object(obj{
 			"backend": str(""), "strategy": str(""), "id": str(""),
-			"value":      integer("the counter after this increment"),
-			"max":        obj{"type": "integer", "nullable": true, "description": "null when unconditional"},
+			"value": integer("the counter after this increment"),
+			"max": obj{"type": "integer", "nullable": true,
+				"description": "null when unconditional"},
 			"roundTrips": integer(""), "attempts": integer(""), "elapsedMs": number(""),
 		}),
 		"Counter": object(obj{"backend": str(""), "id": str(""), "value": integer(""),

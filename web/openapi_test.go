@@ -92,7 +92,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 
 	// Every $ref points to a schema that exists.
 	all := jsonOf(t, doc)
-	for _, m := range regexp.MustCompile(`#/components/schemas/(\w+)`).FindAllStringSubmatch(all, -1) {
+	refs := regexp.MustCompile(`#/components/schemas/(\w+)`)
+	for _, m := range refs.FindAllStringSubmatch(all, -1) {
 		if _, ok := doc.Components.Schemas[m[1]]; !ok {
 			t.Errorf("$ref to missing schema %s", m[1])
 		}
