@@ -170,7 +170,7 @@ func (b *Backend) awsConfig(ctx context.Context, opts Options) (aws.Config, stri
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return aws.Config{}, "", fmt.Errorf(
 			"dynamodb endpoint %q: want an http:// or https:// URL, or %q",
-			redactURL(opts.Endpoint), EndpointAWS)
+			backends.RedactURL(opts.Endpoint), EndpointAWS)
 	}
 	region := opts.Region
 	if region == "" {
@@ -183,7 +183,7 @@ func (b *Backend) awsConfig(ctx context.Context, opts Options) (aws.Config, stri
 		if err != nil {
 			return aws.Config{}, "", fmt.Errorf("dynamodb: load AWS configuration: %w", err)
 		}
-		return cfg, redactURL(opts.Endpoint), nil
+		return cfg, backends.RedactURL(opts.Endpoint), nil
 	}
 
 	// A local server accepts any credentials; the SDK still signs requests.
@@ -192,7 +192,7 @@ func (b *Backend) awsConfig(ctx context.Context, opts Options) (aws.Config, stri
 		Credentials: credentials.NewStaticCredentialsProvider("counterlab", "counterlab", ""),
 		HTTPClient:  b.http,
 	}
-	return cfg, redactURL(opts.Endpoint), nil
+	return cfg, backends.RedactURL(opts.Endpoint), nil
 }
 
 // Name returns "dynamodb".
@@ -221,15 +221,4 @@ func (b *Backend) Health(ctx context.Context) error {
 func (b *Backend) Close() error {
 	b.http.CloseIdleConnections()
 	return nil
-}
-
-// redactURL hides the password of a URL, if any, and drops its query.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.RawQuery = ""
-	u.Fragment = ""
-	return u.Redacted()
 }

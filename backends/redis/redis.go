@@ -50,12 +50,12 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 	u, err := url.Parse(opts.URL)
 	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 		return nil, fmt.Errorf("redis URL %q: want redis://host:port or rediss://host:port",
-			redactURL(opts.URL))
+			backends.RedactURL(opts.URL))
 	}
 
 	ro, err := goredis.ParseURL(opts.URL)
 	if err != nil {
-		return nil, fmt.Errorf("redis URL %q: %w", redactURL(opts.URL), err)
+		return nil, fmt.Errorf("redis URL %q: %w", backends.RedactURL(opts.URL), err)
 	}
 	ro.MaxRetries = -1 // -1 means no retry at all; 0 would mean the default, 3
 	// Reads and writes run under ReadTimeout and WriteTimeout; the caller's
@@ -72,7 +72,7 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 		log:    opts.Logger,
 		target: backends.Target{
 			Kind:    opts.Kind,
-			Address: redactURL(opts.URL),
+			Address: backends.RedactURL(opts.URL),
 			Library: backends.Library(libraryPath, "v"+goredis.Version()),
 		},
 	}
@@ -113,14 +113,3 @@ func (b *Backend) Close() error { return b.client.Close() }
 
 // key is the Redis key of counter id.
 func (b *Backend) key(id string) string { return b.prefix + id }
-
-// redactURL hides the password of a URL and drops its query.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.RawQuery = ""
-	u.Fragment = ""
-	return u.Redacted()
-}
