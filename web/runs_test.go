@@ -77,10 +77,15 @@ func TestRunEveryStrategy(t *testing.T) {
 		}
 	}
 
+	// Under contention set-if-equal must retry. The retries show either in
+	// the acknowledged increments (more than one attempt each, on average)
+	// or in requests that ran out of attempts: a retrying client can keep
+	// losing to fresh ones, so the winners may all have won at once.
 	cas := resultByName(t, s, "momento/set-if-equal")
-	if cas.Attempts <= 1 || cas.RoundTrips <= 2 {
-		t.Errorf("set-if-equal: got %.2f attempts and %.2f round trips per increment, "+
-			"want retries", cas.Attempts, cas.RoundTrips)
+	retried := cas.Attempts > 1 && cas.RoundTrips > 2
+	if !retried && cas.Outcomes["conflict"] == 0 {
+		t.Errorf("set-if-equal: got %.2f attempts and %.2f round trips per increment "+
+			"and no conflict, want retries", cas.Attempts, cas.RoundTrips)
 	}
 	if r := resultByName(t, s, "redis/incr"); r.RoundTrips != 1 || r.Attempts != 1 {
 		t.Errorf("redis/incr: got %.2f round trips %.2f attempts, want 1 and 1",
