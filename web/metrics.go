@@ -26,7 +26,7 @@ type metrics struct {
 	requestDuration *prometheus.HistogramVec
 	runIncrements   *prometheus.CounterVec
 	runDuration     *prometheus.HistogramVec
-	runs            *prometheus.CounterVec
+	runsStarted     prometheus.Counter
 }
 
 // latencyBuckets span 100 µs to 10 s, the range of one store request.
@@ -54,13 +54,13 @@ func newMetrics() *metrics {
 			Help:    "Latency of the increments of comparison runs, by backend and strategy.",
 			Buckets: latencyBuckets,
 		}, []string{"backend", "strategy"}),
-		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+		runsStarted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "counterlab_runs_started_total",
 			Help: "Comparison runs started.",
-		}, nil),
+		}),
 	}
 	m.registry.MustRegister(m.requests, m.requestDuration, m.runIncrements, m.runDuration,
-		m.runs, collectors.NewGoCollector(),
+		m.runsStarted, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

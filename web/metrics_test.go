@@ -83,6 +83,9 @@ func TestMetrics(t *testing.T) {
 		`backend="redis"`, `strategy="lua"`); got != 12 {
 		t.Errorf("got %v run latency samples, want 12", got)
 	}
+	if !regexp.MustCompile(`(?m)^counterlab_runs_started_total 1$`).MatchString(text) {
+		t.Error("got no counterlab_runs_started_total 1, want one run counted")
+	}
 	if !regexp.MustCompile(`(?m)^go_goroutines \d+`).MatchString(text) {
 		t.Error("no Go runtime metrics")
 	}

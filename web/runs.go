@@ -148,6 +148,7 @@ func (h *handlers) startRun(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	h.metrics.runsStarted.Inc()
 
 	c.Header("Location", "/api/runs/"+run.ID())
 	c.JSON(http.StatusAccepted, run.State())
