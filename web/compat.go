@@ -46,7 +46,10 @@ func (h *handlers) compatIncrement(b backends.Backend) func(*gin.Context) error 
 			return backends.Errorf(backends.CodeInternal,
 				"backend %s has no default strategy (conditional %t)", b.Name(), conditional)
 		}
-		id := c.Param("id")
+		id, err := pathValue(c, "id")
+		if err != nil {
+			return err
+		}
 		if err := checkID(id); err != nil {
 			return err
 		}

@@ -130,7 +130,10 @@ func (h *handlers) counterTarget(c *gin.Context) (backends.Backend, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	id := c.Param("id")
+	id, err := pathValue(c, "id")
+	if err != nil {
+		return nil, "", err
+	}
 	if err := checkID(id); err != nil {
 		return nil, "", err
 	}

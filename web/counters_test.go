@@ -147,3 +147,38 @@ func make200(c byte) []byte {
 	}
 	return b
 }
+
+// TestPlusInIDIsNotASpace checks that a + in the path is a plus: the id
+// "x/plus+id" is its own counter, not "x/plus id". (When the path holds an
+// escape such as %2F, Gin unescapes path values with the query rules, which
+// read + as a space.)
+func TestPlusInIDIsNotASpace(t *testing.T) {
+	s := newTestServer(t, testOptions{})
+
+	const plus, space = "x%2Fplus+id", "x%2Fplus%20id"
+	for _, name := range []string{backends.Redis, backends.DynamoDB, backends.Momento} {
+		for _, p := range []string{plus, space} {
+			s.do("DELETE", "/api/counters/"+name+"/"+p, nil).
+				want(t, "reset "+p, http.StatusNoContent, "")
+		}
+
+		r := s.do("POST", "/api/counters/"+name+"/"+plus+"/increment", nil)
+		r.want(t, "increment "+plus, http.StatusOK, "")
+		if got := r.body["id"]; got != "x/plus+id" {
+			t.Errorf("%s: id came back as %v, want x/plus+id", name, got)
+		}
+
+		g := s.do("GET", "/api/counters/"+name+"/"+space, nil)
+		g.want(t, "get "+space, http.StatusOK, "")
+		if got := g.num(t, "value"); got != 0 {
+			t.Errorf("%s: counter %q reads %d after an increment of %q, want 0",
+				name, "x/plus id", got, "x/plus+id")
+		}
+
+		c := s.do("POST", "/"+name+"/x%2Fplus%2Bid", nil)
+		c.want(t, "compat increment", http.StatusOK, "")
+		if got := c.num(t, "counter"); got != 2 {
+			t.Errorf("%s: compat increment of x%%2Fplus%%2Bid gave %d, want 2", name, got)
+		}
+	}
+}

@@ -100,7 +100,8 @@ func (h *handlers) countRequests(c *gin.Context) {
 // metricLabels returns the backend and strategy of a counter request, or
 // empty labels.
 func (h *handlers) metricLabels(c *gin.Context) (string, string) {
-	name, strategy, hasMax := c.Param("backend"), c.Query("strategy"), c.Query("max") != ""
+	name, _ := pathValue(c, "backend")
+	strategy, hasMax := c.Query("strategy"), c.Query("max") != ""
 	if first, rest, _ := strings.Cut(strings.TrimPrefix(c.FullPath(), "/"), "/"); rest == ":id" {
 		// The route compatible with the serverless original, /{backend}/{id}.
 		name, strategy, hasMax = first, "", h.deps.UseConditionalWrites

@@ -6,6 +6,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -92,8 +93,11 @@ func NewRouter(deps Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
-	r.UseRawPath = true // a counter id may hold a %2F
-	r.UnescapePathValues = true
+	// A counter id may hold a %2F: route on the raw path and unescape path
+	// values with the path rules (pathValue), not Gin's, which use the query
+	// rules and would read a + as a space.
+	r.UseRawPath = true
+	r.UnescapePathValues = false
 	_ = r.SetTrustedProxies(nil) // the client address is the peer's
 	r.Use(h.logRequests, h.recovery, securityHeaders, limitBody)
 
@@ -177,9 +181,27 @@ func (h *handlers) operationContext(c *gin.Context) (context.Context, context.Ca
 	return context.WithTimeout(c.Request.Context(), h.deps.RequestTimeout)
 }
 
+// pathValue returns the path parameter name, unescaped. Gin leaves it
+// escaped when the request's path holds escapes it routed on (RawPath set);
+// otherwise it comes from the unescaped path already.
+func pathValue(c *gin.Context, name string) (string, error) {
+	v := c.Param(name)
+	if c.Request.URL.RawPath == "" {
+		return v, nil
+	}
+	u, err := url.PathUnescape(v)
+	if err != nil {
+		return "", invalid("the path segment %q is not validly percent-encoded", v)
+	}
+	return u, nil
+}
+
 // backend finds the backend named in the path.
 func (h *handlers) backend(c *gin.Context) (backends.Backend, error) {
-	name := c.Param("backend")
+	name, err := pathValue(c, "backend")
+	if err != nil {
+		return nil, err
+	}
 	b, ok := h.byName[name]
 	if !ok {
 		return nil, h.unknownBackend(name)

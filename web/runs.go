@@ -157,7 +157,10 @@ func (h *handlers) startRun(c *gin.Context) error {
 
 // run finds the run of the path.
 func (h *handlers) run(c *gin.Context) (*compare.Run, error) {
-	id := c.Param("id")
+	id, err := pathValue(c, "id")
+	if err != nil {
+		return nil, err
+	}
 	r, ok := h.runs.Run(id)
 	if !ok {
 		return nil, backends.Errorf(CodeNotFound,
@@ -303,10 +306,14 @@ func (h *handlers) runChart(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	name, format, ok := strings.Cut(c.Param("chart"), ".")
+	chart, err := pathValue(c, "chart")
+	if err != nil {
+		return err
+	}
+	name, format, ok := strings.Cut(chart, ".")
 	if !ok {
 		return invalid("chart %q: want a name and a format, e.g. latency.svg",
-			c.Param("chart")).With("charts", compare.Charts())
+			chart).With("charts", compare.Charts())
 	}
 	theme := c.DefaultQuery("theme", compare.ThemeLight)
 

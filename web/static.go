@@ -54,7 +54,12 @@ func loadStatic() *staticFiles {
 func (h *handlers) registerStatic(r *gin.Engine) {
 	page := func(c *gin.Context) { h.serveFile(c, "index.html") }
 	file := func(c *gin.Context) {
-		h.serveFile(c, strings.TrimPrefix(c.Param("filepath"), "/"))
+		name, err := pathValue(c, "filepath")
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		h.serveFile(c, strings.TrimPrefix(name, "/"))
 	}
 	getAndHead(r, "/", page)
 	getAndHead(r, "/static/*filepath", file)
