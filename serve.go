@@ -170,6 +170,7 @@ func serve(ctx context.Context, cfg backends.Config, limits compare.Limits, log 
 	}()
 
 	stopping := make(chan struct{})
+	runsStopped := make(chan struct{})
 	srv := &http.Server{
 		Handler: web.NewRouter(web.Deps{
 			Backends:             opened.Backends,
@@ -177,6 +178,7 @@ func serve(ctx context.Context, cfg backends.Config, limits compare.Limits, log 
 			UseConditionalWrites: cfg.UseConditionalWrites,
 			MaxCounterValue:      cfg.MaxCounterValue,
 			Stopping:             stopping,
+			RunsStopped:          func() { close(runsStopped) },
 			RunLimits:            limits,
 			Embedded:             opened.Targets,
 		}),
@@ -208,6 +210,14 @@ func serve(ctx context.Context, cfg backends.Config, limits compare.Limits, log 
 		_ = srv.Close()
 	}
 	<-served
+
+	// Shutdown waits for handlers only; the run going, if any, is cancelled
+	// through Stopping and must end before the backends close under it.
+	select {
+	case <-runsStopped:
+	case <-sctx.Done():
+		log.Warn("shutdown: the run going did not end in time; closing the backends anyway")
+	}
 	log.Info("stopped")
 	return nil
 }

@@ -38,6 +38,10 @@ type Deps struct {
 	// Stopping is closed when the server begins shutting down; long-lived
 	// handlers (event streams) return when it is. Nil never closes.
 	Stopping <-chan struct{}
+	// RunsStopped, when set, is called once Stopping has closed and the run
+	// going, if any, has been cancelled and has ended: the backends may then
+	// be closed.
+	RunsStopped func()
 
 	// RunLimits bound the comparison runs (runs.go); zero fields take
 	// compare.DefaultLimits. Embedded are the embedded targets, for fault

@@ -52,6 +52,9 @@ func (h *handlers) newRuns() *compare.Manager {
 		go func() {
 			<-h.deps.Stopping
 			m.Close()
+			if h.deps.RunsStopped != nil {
+				h.deps.RunsStopped()
+			}
 		}()
 	}
 	return m
