@@ -199,13 +199,15 @@ func (m *Manager) execute(ctx context.Context, r *Run) {
 			"completed", res.Completed, "throughput", int64(res.Throughput))
 	}
 
-	state := r.finish(ctx.Err() != nil)
-	m.log.Info("run finished", "run", r.id, "state", state)
-
+	// Free the one-run slot before Done closes: a caller that sees the run
+	// done may start the next one at once.
 	m.mu.Lock()
 	m.active = nil
 	m.prune()
 	m.mu.Unlock()
+
+	state := r.finish(ctx.Err() != nil)
+	m.log.Info("run finished", "run", r.id, "state", state)
 }
 
 // newRunID returns 12 random hex digits.
