@@ -107,8 +107,11 @@ func (b *Backend) conditionFailed(
 			ConsistentRead: aws.Bool(true),
 		})
 		if err != nil {
-			return backends.Wrap(backends.CodeInternal, err,
-				"increment of counter %q: the condition failed and reading it back failed too", id)
+			// The condition failed, so nothing was applied; only the reason
+			// is unknown.
+			return backends.Wrap(backends.CodeUnavailable, err,
+				"increment of counter %q: the condition failed (nothing was applied) "+
+					"and reading the counter back to tell why failed", id)
 		}
 		item = out.Item
 	}
