@@ -90,11 +90,23 @@ func (h *handlers) countRequests(c *gin.Context) {
 		route = "unmatched"
 	}
 	backend, strategy := h.metricLabels(c)
+	method := methodLabel(c.Request.Method)
 	m := h.metrics
-	m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status()),
+	m.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status()),
 		backend, strategy).Inc()
-	m.requestDuration.WithLabelValues(route, c.Request.Method, backend, strategy).
+	m.requestDuration.WithLabelValues(route, method, backend, strategy).
 		Observe(time.Since(start).Seconds())
+}
+
+// methodLabel returns the method as a label: one of the standard methods
+// the API knows, or "other", so that made-up methods add no series.
+func methodLabel(method string) string {
+	switch method {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS":
+		return method
+	default:
+		return "other"
+	}
 }
 
 // metricLabels returns the backend and strategy of a counter request, or

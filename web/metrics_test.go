@@ -90,3 +90,33 @@ func TestMetrics(t *testing.T) {
 		t.Error("no Go runtime metrics")
 	}
 }
+
+// TestMetricsMethodLabel checks that a method outside the standard set is
+// counted as "other", so that clients cannot grow the series with made-up
+// methods.
+func TestMetricsMethodLabel(t *testing.T) {
+	s := newTestServer(t, testOptions{})
+	long := strings.Repeat("X", 4000)
+	for _, m := range []string{"M123", "M124", long} {
+		r := s.do(m, "/api/backends", nil)
+		if r.status != http.StatusMethodNotAllowed {
+			t.Errorf("%.10s /api/backends: got status %d, want 405", m, r.status)
+		}
+	}
+	s.do("GET", "/api/backends", nil).want(t, "GET /api/backends", http.StatusOK, "")
+
+	text := string(s.do("GET", "/metrics", nil).raw)
+	for _, m := range []string{"M123", "M124", "XXXX"} {
+		if strings.Contains(text, m) {
+			t.Errorf("method %.10s appears in the metrics", m)
+		}
+	}
+	if got := metricValue(t, text, "counterlab_http_requests_total",
+		`method="other"`, `status="405"`); got != 3 {
+		t.Errorf("got %v requests with method other, want 3", got)
+	}
+	if got := metricValue(t, text, "counterlab_http_requests_total",
+		`route="/api/backends"`, `method="GET"`, `status="200"`); got != 1 {
+		t.Errorf("got %v GET /api/backends, want 1", got)
+	}
+}
