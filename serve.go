@@ -46,6 +46,12 @@ var serveFlags = []struct{ flag, env, usage string }{
 // shutdownTimeout bounds the wait for requests in flight at shutdown.
 const shutdownTimeout = 15 * time.Second
 
+// readTimeout bounds reading one request, its header and its body: a client
+// that stalls in the middle of a body is answered 400 once it has passed. It
+// does not bound writing the answer, so event streams outlive it. A variable
+// so that tests can shorten it.
+var readTimeout = 30 * time.Second
+
 // serveMain parses the flags of serve and runs the server until ctx ends.
 func serveMain(ctx context.Context, args []string, stderr io.Writer,
 	getenv func(string) string,
@@ -183,6 +189,7 @@ func serve(ctx context.Context, cfg backends.Config, limits compare.Limits, log 
 			Embedded:             opened.Targets,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       readTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
