@@ -203,6 +203,10 @@ func verdictOf(h History, ev Evidence) Verdict {
 		v.ID = VerdictLostUpdates
 	case ev.Extra > 0:
 		v.ID = VerdictExtraUpdates
+	case opCount(h) == 0:
+		v.ID = VerdictInconclusive
+		v.Summary = "inconclusive: no increment ran"
+		return v
 	case !ev.FinalKnown:
 		v.ID = VerdictInconclusive
 		v.Summary = "inconclusive: a final value could not be read back"
@@ -229,6 +233,15 @@ func verdictOf(h History, ev Evidence) Verdict {
 			"acknowledged <= final <= acknowledged + unknown %s)", ev.Unknown, holdsWord(ev))
 	}
 	return v
+}
+
+// opCount counts the increments of the history.
+func opCount(h History) int {
+	n := 0
+	for _, k := range h.Keys {
+		n += len(k.Ops)
+	}
+	return n
 }
 
 // lostWords describes lost updates with their evidence.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -22,6 +21,7 @@ const (
 	cliMaxWorkers    = 4096
 	cliMaxIncrements = 100_000_000
 	cliMaxKeys       = 1_000_000
+	cliMaxRunTime    = 24 * time.Hour
 )
 
 // ErrIncorrect is returned by Main with -strict when a strategy meant to be
@@ -61,7 +61,7 @@ func Main(ctx context.Context, args []string, open Opener, stdout, stderr io.Wri
 		maxValue   = fs.Int64("max", 1000, "max of the conditional strategies; 0 runs "+
 			"only the unconditional ones")
 		duration = fs.Duration("duration", 0, "optional time cap per strategy, e.g. 10s")
-		runTime  = fs.Duration("max-run-time", 30*time.Minute, "time cap of the whole run")
+		runTime  = fs.Duration("max-run-time", 30*time.Minute, "time cap of the whole run (at most 24h)")
 		format   = fs.String("format", OutputTable, "output: table, json, markdown or csv")
 		charts   = fs.String("charts", "", "directory to write the charts to, as SVG and PNG")
 		quiet    = fs.Bool("quiet", false, "no progress on stderr")
@@ -87,6 +87,10 @@ func Main(ctx context.Context, args []string, open Opener, stdout, stderr io.Wri
 	}
 	if fs.NArg() > 0 {
 		return usageError(fmt.Errorf("compare takes no arguments, got %q (see -h)", fs.Args()))
+	}
+	if *runTime <= 0 || *runTime > cliMaxRunTime {
+		return usageError(fmt.Errorf("-max-run-time %s: want more than 0 and at most %s",
+			*runTime, cliMaxRunTime))
 	}
 	if !slices.Contains([]string{OutputTable, OutputJSON, OutputMarkdown, OutputCSV}, *format) {
 		return usageError(fmt.Errorf("-format %q: want table, json, markdown or csv", *format))
@@ -153,13 +157,20 @@ func Main(ctx context.Context, args []string, open Opener, stdout, stderr io.Wri
 	return nil
 }
 
-// printTargets says where each backend of the run points.
+// printTargets says where each backend of the run points, in the order of
+// the strategy list (redis, dynamodb, momento).
 func printTargets(w io.Writer, s RunState) {
-	names := make([]string, 0, len(s.Targets))
-	for n := range s.Targets {
-		names = append(names, n)
+	var names []string
+	for _, st := range backends.Strategies {
+		if _, ok := s.Targets[st.Backend]; ok && !slices.Contains(names, st.Backend) {
+			names = append(names, st.Backend)
+		}
 	}
-	sort.Strings(names)
+	for n := range s.Targets {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
 	for _, n := range names {
 		t := s.Targets[n]
 		fmt.Fprintf(w, "%-9s %-8s %s (%s)\n", n, t.Kind, t.Address, t.Library)

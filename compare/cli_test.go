@@ -158,6 +158,9 @@ func TestMainStrictAndBadFlags(t *testing.T) {
 		{"bad workload", []string{"-workers", "0"}, "workers"},
 		{"argument", []string{"extra"}, "no arguments"},
 		{"unknown flag", []string{"-threads", "3"}, "threads"},
+		{"negative run time", []string{"-max-run-time", "-5s"}, "-max-run-time"},
+		{"zero run time", []string{"-max-run-time", "0s"}, "-max-run-time"},
+		{"run time too long", []string{"-max-run-time", "100h"}, "at most 24h"},
 	}
 	for _, tt := range tests {
 		err := Main(context.Background(), tt.args, bs, &bytes.Buffer{}, &bytes.Buffer{})
@@ -187,5 +190,41 @@ func TestMainCancelled(t *testing.T) {
 	if !strings.Contains(out.String(), "cancelled; the results are partial") ||
 		!strings.Contains(out.String(), "redis/incr: not run") {
 		t.Errorf("got output:\n%s", out.String())
+	}
+}
+
+func TestMainCancelCountsOnlyWhatRan(t *testing.T) {
+	bs, _ := cliBackends(t)
+
+	const workers, total = 64, 1_000_000
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	err := Main(ctx, []string{"-quiet", "-format", "json", "-strategies", "redis/incr",
+		"-workers", "64", "-increments", "1000000", "-max", "0"}, bs, &out, &errOut)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want a cancelled run\nstderr: %s", err, errOut.String())
+	}
+
+	var s RunState
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+	}
+	checkCancelled(t, resultOf(t, s, "redis/incr"), workers, total)
+}
+
+func TestMainTargetsInStrategyOrder(t *testing.T) {
+	bs, _ := cliBackends(t)
+
+	var errOut bytes.Buffer
+	err := Main(context.Background(), []string{"-strategies", "momento/increment,redis/incr",
+		"-workers", "1", "-increments", "2", "-max", "0"}, bs, &bytes.Buffer{}, &errOut)
+	if err != nil {
+		t.Fatalf("Main: %v\nstderr: %s", err, errOut.String())
+	}
+	r := strings.Index(errOut.String(), "redis ")
+	m := strings.Index(errOut.String(), "momento ")
+	if r < 0 || m < 0 || r > m {
+		t.Errorf("got stderr:\n%s\nwant the redis target listed before momento", errOut.String())
 	}
 }

@@ -70,7 +70,8 @@ func counterIDs(runID string, i, keys int) []string {
 }
 
 // execute runs the job's increments and judges them. ctx cancels the run:
-// increments in flight are cancelled and the rest are not started.
+// increments in flight are cancelled and the rest are not started; only the
+// increments sent are counted and judged.
 func execute(ctx context.Context, j job) Result {
 	r := j.result()
 	total := int64(j.workload.Increments)
@@ -179,7 +180,9 @@ func (j job) work(ctx context.Context, recs []record, stop *atomic.Bool,
 		bound = j.workload.Max
 	}
 
-	for !stop.Load() {
+	// The flag alone is not enough: it is set on another goroutine, which
+	// may wait its turn while the workers go on taking increments.
+	for !stop.Load() && ctx.Err() == nil {
 		i := next.Add(1) - 1
 		if i >= int64(len(recs)) {
 			break
@@ -192,6 +195,9 @@ func (j job) work(ctx context.Context, recs []record, stop *atomic.Bool,
 		cancel()
 
 		o := classify(err)
+		if notSent(ctx, o, err) {
+			break
+		}
 		recs[i] = record{ran: true, outcome: o, value: res.Value,
 			roundTrips: clampU16(res.RoundTrips), attempts: clampU16(res.Attempts)}
 		recordLatency(s.hist, d)
@@ -204,6 +210,13 @@ func (j job) work(ctx context.Context, recs []record, stop *atomic.Bool,
 		completed.Add(1)
 	}
 	return s
+}
+
+// notSent reports whether an increment failed only because the run was
+// cancelled before it was sent: the store never saw it, so it is not part of
+// the run. One cut short in flight has its own outcome and stays.
+func notSent(ctx context.Context, o Outcome, err error) bool {
+	return ctx.Err() != nil && o == OutcomeUnavailable && errors.Is(err, context.Canceled)
 }
 
 // judge counts the outcomes, reads the final values back and runs the

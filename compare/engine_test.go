@@ -407,3 +407,66 @@ func waitForEvent(t *testing.T, r *Run, typ string) {
 		}
 	}
 }
+
+// cancelledRun checks a run cancelled soon after it started: only the
+// increments that ran are counted, and at most one per worker was cut short.
+func checkCancelled(t *testing.T, res Result, workers int, total int64) {
+	t.Helper()
+	if res.Status != StatusCancelled {
+		t.Errorf("got status %s, want cancelled", res.Status)
+	}
+	if res.Completed == 0 || res.Completed > total/2 {
+		t.Errorf("got %d of %d increments completed, want some and far fewer than all",
+			res.Completed, total)
+	}
+	var sum int64
+	for _, n := range res.Outcomes {
+		sum += n
+	}
+	if sum != res.Completed {
+		t.Errorf("got outcomes %v summing to %d, want completed %d", res.Outcomes, sum,
+			res.Completed)
+	}
+	for _, o := range []Outcome{OutcomeUnavailable, OutcomeUnknown, OutcomeOther} {
+		if n := res.Outcomes[o.String()]; n > int64(workers) {
+			t.Errorf("got %d %s, want at most %d (the increments in flight)", n, o, workers)
+		}
+	}
+}
+
+func TestCancelRecordsOnlyWhatRan(t *testing.T) {
+	b, _ := redisOnMiniredis(t)
+	var observed atomic.Int64
+	var failed atomic.Int64
+	obs := func(_ Ref, o Outcome, _ time.Duration) {
+		observed.Add(1)
+		if o != OutcomeOK {
+			failed.Add(1)
+		}
+	}
+	mgr := NewManager([]backends.Backend{b}, Options{Observe: obs})
+	t.Cleanup(mgr.Close)
+
+	const workers, total = 64, 1_000_000
+	r, err := mgr.Start(Spec{Workload: Workload{Workers: workers, Increments: total, Keys: 1},
+		Strategies: refs(t, "redis/incr")})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	waitForEvent(t, r, EventProgress)
+	r.Cancel()
+	<-r.Done()
+
+	s := r.State()
+	res := resultOf(t, s, "redis/incr")
+	checkCancelled(t, res, workers, total)
+	if got := observed.Load(); got != res.Completed {
+		t.Errorf("got %d increments observed, want completed %d", got, res.Completed)
+	}
+	if got := failed.Load(); got > workers {
+		t.Errorf("got %d failures observed, want at most %d", got, workers)
+	}
+	if want := 100 * float64(res.Completed) / total; s.Percent > want+0.01 {
+		t.Errorf("got percent %.2f, want %.2f (what ran)", s.Percent, want)
+	}
+}

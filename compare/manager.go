@@ -336,15 +336,21 @@ func (r *Run) percentLocked(i int, frac float64) float64 {
 	return 100 * (float64(i) + frac) / float64(len(r.strategies))
 }
 
+// finishStrategy keeps strategy i's result. A cancelled strategy stays at
+// the share of its increments that ran.
 func (r *Run) finishStrategy(i int, res Result) {
+	frac := 1.0
+	if res.Status == StatusCancelled {
+		frac = float64(res.Completed) / float64(r.spec.Increments)
+	}
 	r.mu.Lock()
 	r.results[i] = res
-	r.percent = r.percentLocked(i+1, 0)
+	r.percent = r.percentLocked(i, frac)
 	pct := r.percent
 	r.mu.Unlock()
 
 	r.events.add(Event{Type: EventStrategyFinished, Index: i,
-		Strategy: res.Ref().String(), Percent: pct, StrategyPercent: 100, Result: &res})
+		Strategy: res.Ref().String(), Percent: pct, StrategyPercent: 100 * frac, Result: &res})
 }
 
 // skipRest marks the strategies from i on as skipped.
