@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
@@ -113,4 +114,42 @@ func TestFaultsRefusedOnConfiguredTargets(t *testing.T) {
 	}
 	// Clearing every fault skips the configured target.
 	l.call("DELETE", "/api/faults", nil).expect(t, "DELETE all", http.StatusNoContent, nil)
+}
+
+// TestFaultBodyStrict checks that a fault's body follows the same rules as
+// a run's: one JSON object, exact-case known fields once each, no null.
+func TestFaultBodyStrict(t *testing.T) {
+	l := newLab(t, labOptions{})
+	tests := []struct {
+		name, body, field, message string
+	}{
+		{"null", `null`, "", "one JSON object, got null"},
+		{"wrong case", `{"DelayMs":5}`, "DelayMs", `did you mean "delayMs"`},
+		{"duplicate", `{"delayMs":5,"delayMs":6}`, "delayMs", "more than once"},
+		{"null field", `{"delayMs":null}`, "delayMs", `field "delayMs": want a number, got null`},
+		{"string", `{"delayMs":"5"}`, "delayMs", `field "delayMs": want a number, got "5"`},
+		{"number as operation", `{"failShare":1,"operation":3}`, "operation",
+			`field "operation": want a string, got 3`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := l.call("PUT", "/api/faults/redis", tt.body).
+				expectError(t, tt.name, http.StatusBadRequest, "invalid_input")
+			msg, _ := body["message"].(string)
+			if !strings.Contains(msg, tt.message) || strings.Contains(msg, "faultJSON") ||
+				strings.Contains(msg, "float64") {
+				t.Errorf("got message %q, want it to hold %q and no Go name", msg, tt.message)
+			}
+			if got, _ := body["field"].(string); got != tt.field {
+				t.Errorf("got field %q, want %q", got, tt.field)
+			}
+		})
+	}
+	var list struct {
+		Backends []faultInfo `json:"backends"`
+	}
+	l.call("GET", "/api/faults", nil).expect(t, "GET /api/faults", http.StatusOK, &list)
+	if list.Backends[0].Fault != nil {
+		t.Errorf("got fault %+v set by a refused body", list.Backends[0].Fault)
+	}
 }

@@ -127,27 +127,78 @@ func (h *handlers) runDefaults() runDefaults {
 	}
 }
 
+// runRequest is the body of POST /api/runs. A field left out is nil and
+// takes its default; one given must be valid (an explicit 0 is not "left out").
+type runRequest struct {
+	Strategies      *[]compare.Ref `json:"strategies"`
+	Workers         *int           `json:"workers"`
+	Increments      *int           `json:"increments"`
+	Keys            *int           `json:"keys"`
+	Max             *int64         `json:"max"`
+	DurationSeconds *float64       `json:"durationSeconds"`
+}
+
+// spec returns the run's spec, defaults filled in, or invalid_input for a
+// field out of range.
+func (h *handlers) spec(req runRequest) (compare.SpecJSON, error) {
+	d, l := h.runDefaults(), h.runs.Limits()
+	spec := compare.SpecJSON{Workers: d.Workers, Increments: d.Increments, Keys: d.Keys}
+	if req.Strategies != nil {
+		if len(*req.Strategies) == 0 {
+			return spec, invalid("field \"strategies\": want at least one strategy, got an "+
+				"empty list (leave the field out to run every strategy)").
+				With("field", "strategies")
+		}
+		spec.Strategies = *req.Strategies
+	}
+	for _, f := range []struct {
+		name  string
+		src   *int
+		dst   *int
+		limit int
+	}{
+		{"workers", req.Workers, &spec.Workers, l.MaxWorkers},
+		{"increments", req.Increments, &spec.Increments, l.MaxIncrements},
+		{"keys", req.Keys, &spec.Keys, l.MaxKeys},
+	} {
+		if f.src == nil {
+			continue
+		}
+		if *f.src < 1 || *f.src > f.limit {
+			return spec, invalid("field %q: want 1 to %d, got %d", f.name, f.limit, *f.src).
+				With("field", f.name)
+		}
+		*f.dst = *f.src
+	}
+	if req.Max != nil {
+		if v := *req.Max; v < 0 || v > backends.MaxLimit {
+			return spec, invalid("field \"max\": want 0 (no conditional strategy) or 1 to %d, "+
+				"got %d", int64(backends.MaxLimit), v).With("field", "max")
+		}
+		spec.Max = *req.Max
+	}
+	if req.DurationSeconds != nil {
+		limit := l.MaxDuration.Seconds()
+		if v := *req.DurationSeconds; v < 0 || v > limit {
+			return spec, invalid("field \"durationSeconds\": want 0 (no cap) to %v, got %v",
+				limit, v).With("field", "durationSeconds")
+		}
+		spec.DurationSeconds = *req.DurationSeconds
+	}
+	return spec, nil
+}
+
 func (h *handlers) startRun(c *gin.Context) error {
-	var req compare.SpecJSON
+	var req runRequest
 	if err := readBody(c, &req); err != nil {
 		return err
 	}
-	d := h.runDefaults()
-	if req.Workers == 0 {
-		req.Workers = d.Workers
-	}
-	if req.Increments == 0 {
-		req.Increments = d.Increments
-	}
-	if req.Keys == 0 {
-		req.Keys = d.Keys
-	}
-	if req.DurationSeconds < 0 {
-		return invalid("durationSeconds is %v: want 0 (no cap) or more",
-			req.DurationSeconds).With("field", "durationSeconds")
+	spec, err := h.spec(req)
+	if err != nil {
+		return err
 	}
 
-	run, err := h.runs.Start(req.Spec())
+	run, err := h.runs.Start(spec.Spec())
 	if err != nil {
 		return err
 	}

@@ -321,3 +321,74 @@ func TestRunUnderFaults(t *testing.T) {
 		t.Errorf("got summary %q errors %v", r.Verdict.Summary, r.Errors)
 	}
 }
+
+// TestRunBodyStrict checks the rules of a run request's body: one JSON
+// object, exact-case known fields each given once, no null, explicit values
+// in range, and messages that name the field and no Go type.
+func TestRunBodyStrict(t *testing.T) {
+	l := newLab(t, labOptions{limits: compare.Limits{MaxWorkers: 8, MaxIncrements: 1000,
+		MaxKeys: 10, MaxDuration: 60 * time.Second}})
+
+	tests := []struct {
+		name, body string
+		field      string // the field in the details; empty for none
+		message    string // a part of the message
+	}{
+		{"null", `null`, "", "one JSON object, got null"},
+		{"a list", `[]`, "", "one JSON object, got []"},
+		{"a number", `5`, "", "one JSON object, got 5"},
+		{"wrong case", `{"Workers":5}`, "Workers", `did you mean "workers"`},
+		{"unknown", `{"threads":4}`, "threads", `unknown field "threads"`},
+		{"duplicate", `{"workers":2,"workers":3}`, "workers", "more than once"},
+		{"workers 0", `{"workers":0}`, "workers", `field "workers": want 1 to 8, got 0`},
+		{"increments 0", `{"increments":0}`, "increments", `field "increments": want 1 to`},
+		{"keys 0", `{"keys":0}`, "keys", `field "keys": want 1 to 10, got 0`},
+		{"workers too many", `{"workers":9}`, "workers", `want 1 to 8, got 9`},
+		{"empty strategies", `{"strategies":[]}`, "strategies", "at least one strategy"},
+		{"null field", `{"workers":null}`, "workers", `field "workers": want an integer, got null`},
+		{"fraction", `{"max":1.5}`, "max", `field "max": want an integer, got 1.5`},
+		{"string", `{"workers":"2"}`, "workers", `field "workers": want an integer, got "2"`},
+		{"strategies not a list", `{"strategies":"redis/incr"}`, "strategies",
+			`field "strategies": want a list of strings, got "redis/incr"`},
+		{"strategy not a string", `{"strategies":[1]}`, "strategies",
+			`field "strategies": want a list of strings, got [1]`},
+		{"negative max", `{"max":-1}`, "max", `field "max": want 0`},
+		{"duration too long", `{"durationSeconds":61}`, "durationSeconds",
+			`field "durationSeconds": want 0 (no cap) to 60, got 61`},
+		{"two values", `{} {}`, "", "more than one JSON value"},
+		{"truncated", `{"workers":`, "", "not valid JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := l.call("POST", "/api/runs", tt.body).
+				expectError(t, tt.name, http.StatusBadRequest, "invalid_input")
+			msg, _ := body["message"].(string)
+			if !strings.Contains(msg, tt.message) {
+				t.Errorf("got message %q, want it to hold %q", msg, tt.message)
+			}
+			for _, goName := range []string{"SpecJSON", "runRequest", "compare.", "int64",
+				"float64", "Go value", "[]"} {
+				if goName == "[]" && tt.name == "a list" {
+					continue
+				}
+				if strings.Contains(msg, goName) {
+					t.Errorf("message %q shows the Go name %q", msg, goName)
+				}
+			}
+			if got, _ := body["field"].(string); got != tt.field {
+				t.Errorf("got field %q, want %q", got, tt.field)
+			}
+		})
+	}
+
+	// Fields left out take the defaults; an empty body is no body.
+	for _, body := range []string{"", `{"strategies":["redis/incr"]}`} {
+		r := l.call("POST", "/api/runs", body)
+		var s compare.RunState
+		r.expect(t, "POST /api/runs "+body, http.StatusAccepted, &s)
+		if s.Spec.Workers != 8 || s.Spec.Increments != 1000 || s.Spec.Keys != 1 {
+			t.Errorf("body %q: got spec %+v, want the defaults 8, 1000, 1", body, s.Spec)
+		}
+		l.waitRun(s.ID)
+	}
+}
