@@ -24,7 +24,9 @@ import (
 // miniredis through a command hook, minidyn through a wrapper around its HTTP
 // handler, the emulator through its own fault API.
 type Fault struct {
-	// Operation limits the fault to one Redis command ("INCR", "EVALSHA"),
+	// Operation limits the fault to one Redis command a client sends
+	// ("INCR", "EVALSHA"; the commands a script runs inside the server are
+	// never hit),
 	// one DynamoDB operation ("UpdateItem") or one emulator RPC ("set-if",
 	// "get"; see emulator.RPCNames). Empty matches every request.
 	Operation string
@@ -38,6 +40,9 @@ type Fault struct {
 
 // MaxFaultDelay bounds Fault.Delay.
 const MaxFaultDelay = 10 * time.Second
+
+// maxRedisOperation bounds the length of a Redis command name in a fault.
+const maxRedisOperation = 32
 
 // Failure kinds.
 const (
@@ -71,8 +76,8 @@ var failures = map[string][]string{
 func Failures(backend string) []string { return slices.Clone(failures[backend]) }
 
 // Operations returns operation names a backend's fault may be limited to
-// (for Redis, the commands the strategies send; any command name is
-// accepted).
+// (for Redis, the commands the strategies send; any command the embedded
+// Redis knows is accepted).
 func Operations(backend string) []string {
 	switch backend {
 	case backends.Redis:
@@ -119,9 +124,18 @@ func (f *Fault) Validate(backend string) error {
 
 	switch backend {
 	case backends.Redis:
-		if strings.ContainsAny(f.Operation, " \t\r\n") {
+		if len(f.Operation) > maxRedisOperation {
 			return backends.Errorf(backends.CodeInvalidInput,
-				"operation %q: want one Redis command name", f.Operation)
+				"operation of %d characters: want one Redis command name, at most %d",
+				len(f.Operation), maxRedisOperation)
+		}
+		if strings.ContainsFunc(f.Operation, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+				r == '_' || r == '-' || r == '|')
+		}) {
+			return backends.Errorf(backends.CodeInvalidInput,
+				"operation %q: want one Redis command name such as INCR or EVALSHA",
+				f.Operation)
 		}
 		f.Operation = strings.ToUpper(f.Operation)
 	case backends.DynamoDB, backends.Momento:
@@ -143,6 +157,8 @@ func (f *Fault) hits() bool {
 type faultLayer struct {
 	redis  atomic.Pointer[Fault]
 	dynamo atomic.Pointer[Fault]
+	// redisPeers are the client connections miniredis serves.
+	redisPeers sync.Map // *server.Peer -> struct{}
 
 	mu       sync.Mutex
 	momento  *Fault
@@ -162,6 +178,12 @@ func (t *Targets) SetFault(backend string, f Fault) error {
 
 	switch backend {
 	case backends.Redis:
+		if f.Operation != "" && !t.Miniredis.Server().IsRegisteredCommand(f.Operation) {
+			return backends.Errorf(backends.CodeInvalidInput,
+				"operation %q: the embedded Redis has no such command; try %s",
+				f.Operation, strings.Join(Operations(backend), ", ")).
+				With("operations", Operations(backend))
+		}
 		t.faults.redis.Store(&f)
 	case backends.DynamoDB:
 		t.faults.dynamo.Store(&f)
@@ -269,12 +291,20 @@ func (t *Targets) setMomentoFault(f *Fault) {
 // faults spare them, so that a fault hits the request it is meant for.
 var redisSetup = []string{"HELLO", "AUTH", "CLIENT", "SELECT", "READONLY"}
 
-// hookRedis makes miniredis apply the Redis fault to every command. It
-// replaces any hook set before, such as miniredis's SetError.
+// hookRedis makes miniredis apply the Redis fault to every command a client
+// sends. It replaces any hook set before, such as miniredis's SetError.
+//
+// miniredis runs the commands of a Lua script (redis.call) through the same
+// hook, each on a peer of its own; a fault must not hit them, or a dropped
+// command would fail the script with an error reply instead of looking like a
+// dropped connection. A fault on the script's command (EVALSHA) covers it.
 func (l *faultLayer) hookRedis(m *miniredis.Miniredis) {
 	m.Server().SetPreHook(func(c *server.Peer, cmd string, _ ...string) bool {
+		// Every command is looked at, so that a connection is known as a
+		// client's from its first command on, fault or not.
+		client := l.fromClient(c)
 		f := l.redis.Load()
-		if f == nil || slices.Contains(redisSetup, cmd) ||
+		if f == nil || !client || slices.Contains(redisSetup, cmd) ||
 			(f.Operation != "" && f.Operation != cmd) {
 			return false
 		}
@@ -293,6 +323,23 @@ func (l *faultLayer) hookRedis(m *miniredis.Miniredis) {
 		}
 		return true
 	})
+}
+
+// fromClient reports whether peer c is a client's connection rather than a
+// command run by a script. A connection's first command comes on a peer
+// without a context (miniredis sets it while serving), whereas a script's
+// commands come on peers that share the script's context and are never seen
+// bare: so a peer is a client's when it was first seen bare.
+func (l *faultLayer) fromClient(c *server.Peer) bool {
+	if _, ok := l.redisPeers.Load(c); ok {
+		return true
+	}
+	if c.Ctx != nil {
+		return false
+	}
+	l.redisPeers.Store(c, struct{}{})
+	c.OnDisconnect(func() { l.redisPeers.Delete(c) })
+	return true
 }
 
 // wrapDynamoDB applies the DynamoDB fault to every request of h.

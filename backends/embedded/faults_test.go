@@ -2,7 +2,9 @@ package embedded_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/counterlab/counterlab/backends/embedded"
 	"github.com/counterlab/counterlab/backends/momento"
 	"github.com/counterlab/counterlab/backends/redis"
+	"github.com/counterlab/counterlab/compare"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -203,6 +206,12 @@ func TestFaultRefused(t *testing.T) {
 			backends.CodeInvalidInput},
 		{"two commands", "redis", embedded.Fault{FailShare: 1, Operation: "GET SET"},
 			backends.CodeInvalidInput},
+		{"command name too long", "redis", embedded.Fault{FailShare: 1,
+			Operation: strings.Repeat("A", 5000)}, backends.CodeInvalidInput},
+		{"not a command", "redis", embedded.Fault{FailShare: 1, Operation: "NOSUCHCMD"},
+			backends.CodeInvalidInput},
+		{"control character", "redis", embedded.Fault{FailShare: 1, Operation: "INCR\x00"},
+			backends.CodeInvalidInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,10 +221,110 @@ func TestFaultRefused(t *testing.T) {
 			}
 		})
 	}
+	if err := ts.SetFault("redis", embedded.Fault{FailShare: 1,
+		Operation: "evalsha"}); err != nil {
+		t.Errorf("a known command in lower case: got %v, want it accepted", err)
+	}
+	if f, _ := ts.Fault("redis"); f.Operation != "EVALSHA" {
+		t.Errorf("got operation %q, want EVALSHA", f.Operation)
+	}
 	if err := ts.ClearFault("momento"); backends.ErrorCode(err) != embedded.CodeNotEmbedded {
 		t.Errorf("ClearFault on a target not started: got %v, want not_embedded", err)
 	}
 	if !ts.Embedded("redis") || ts.Embedded("momento") {
 		t.Error("Embedded: want redis true and momento false")
+	}
+}
+
+// TestRedisFaultsActOnWhatTheClientSends checks that a Redis fault hits the
+// commands a client sends, like a network fault, and never a command a script
+// runs inside the server: a dropped EVALSHA looks like a dropped connection,
+// not like an error reply of the script.
+func TestRedisFaultsActOnWhatTheClientSends(t *testing.T) {
+	ts, bs := faultTargets(t)
+	ctx := context.Background()
+	b := bs["redis"]
+
+	tests := []struct {
+		name     string
+		fault    embedded.Fault
+		strategy string
+		// want is the code of a failed increment; spared says none fails.
+		want   backends.Code
+		spared bool
+	}{
+		{"drop all, lua", embedded.Fault{FailShare: 0.5, Failure: embedded.FailDrop},
+			backends.RedisLua, backends.CodeOutcomeUnknown, false},
+		{"drop all, incr", embedded.Fault{FailShare: 0.5, Failure: embedded.FailDrop},
+			backends.RedisIncr, backends.CodeOutcomeUnknown, false},
+		{"drop EVALSHA, lua", embedded.Fault{Operation: "evalsha", FailShare: 1,
+			Failure: embedded.FailDrop}, backends.RedisLua, backends.CodeOutcomeUnknown, false},
+		{"drop INCR spares the script's INCR", embedded.Fault{Operation: "INCR",
+			FailShare: 1, Failure: embedded.FailDrop}, backends.RedisLua, "", true},
+		{"drop GET spares the script's GET", embedded.Fault{Operation: "GET",
+			FailShare: 1, Failure: embedded.FailDrop}, backends.RedisLua, "", true},
+		{"refuse INCR spares the script's INCR", embedded.Fault{Operation: "INCR",
+			FailShare: 1}, backends.RedisLua, "", true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := ts.SetFault("redis", tt.fault); err != nil {
+				t.Fatalf("SetFault: %v", err)
+			}
+			t.Cleanup(func() { _ = ts.ClearFault("redis") })
+
+			id := fmt.Sprintf("client-sends-%d", i)
+			var failed int
+			var bound int64
+			if tt.strategy == backends.RedisLua {
+				bound = 1000
+			}
+			for range 60 {
+				_, err := b.Increment(ctx, tt.strategy, id, bound)
+				if err == nil {
+					continue
+				}
+				failed++
+				if got := backends.ErrorCode(err); got != tt.want {
+					t.Fatalf("got %v, want code %s", err, tt.want)
+				}
+			}
+			if tt.spared && failed > 0 {
+				t.Errorf("got %d of 60 failed, want none", failed)
+			}
+			if !tt.spared && failed == 0 {
+				t.Errorf("got none of 60 failed, want some")
+			}
+		})
+	}
+}
+
+// TestRedisDropFaultRun runs a comparison under a drop fault: every failed
+// increment is unknown or unavailable, none is "other".
+func TestRedisDropFaultRun(t *testing.T) {
+	ts, bs := faultTargets(t)
+	if err := ts.SetFault("redis", embedded.Fault{FailShare: 0.3,
+		Failure: embedded.FailDrop}); err != nil {
+		t.Fatal(err)
+	}
+	mgr := compare.NewManager([]backends.Backend{bs["redis"]}, compare.Options{})
+	t.Cleanup(mgr.Close)
+
+	run, err := mgr.Start(compare.Spec{
+		Workload: compare.Workload{Workers: 4, Increments: 200, Keys: 1, Max: 1000},
+		Strategies: []compare.Ref{{Backend: "redis", Strategy: backends.RedisIncr},
+			{Backend: "redis", Strategy: backends.RedisLua}},
+	})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	<-run.Done()
+	for _, r := range run.State().Results {
+		if n := r.Outcomes["other"]; n != 0 {
+			t.Errorf("%s: got %d other outcomes (%v), want 0", r.Ref(), n, r.Errors)
+		}
+		if r.Outcomes["outcome_unknown"] == 0 {
+			t.Errorf("%s: got no unknown outcome under a drop fault, want some", r.Ref())
+		}
 	}
 }
