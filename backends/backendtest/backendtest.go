@@ -5,6 +5,7 @@ package backendtest
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -32,6 +33,19 @@ func WantCode(t testing.TB, err error, want backends.Code) *backends.Error {
 		t.Fatalf("got code %s (%v), want %s", e.Code, err, want)
 	}
 	return e
+}
+
+// WantLimitReached checks that err is the limit_reached error every backend
+// gives for counter id at max: the same message and the details {"max"}.
+func WantLimitReached(t testing.TB, err error, id string, max int64) {
+	t.Helper()
+	e := WantCode(t, err, backends.CodeLimitReached)
+	if want := fmt.Sprintf("counter %q is at or above max %d", id, max); e.Message != want {
+		t.Errorf("got message %q, want %q", e.Message, want)
+	}
+	if len(e.Details) != 1 || e.Details["max"] != max {
+		t.Errorf("got details %v, want only max %d", e.Details, max)
+	}
 }
 
 // FreeAddr returns a loopback address where nothing listens.

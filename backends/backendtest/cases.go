@@ -48,6 +48,10 @@ func WantDefaults(t *testing.T, b backends.Backend) {
 	}
 	for i, s := range steps {
 		res, err := b.Increment(ctx, "", id, s.max)
+		if s.code == backends.CodeLimitReached {
+			WantLimitReached(t, err, id, s.max)
+			continue
+		}
 		if s.code != "" {
 			WantCode(t, err, s.code)
 			continue

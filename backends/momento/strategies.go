@@ -186,7 +186,7 @@ func (b *Backend) setIfEqual(
 
 		// current < max <= MaxInt64 below, so current+1 cannot overflow.
 		if found && current >= max {
-			return backends.Result{}, limitError(id, max).With("value", current)
+			return backends.Result{}, limitError(id, max)
 		}
 
 		var stored bool
@@ -307,9 +307,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// limitError is the limit_reached error, worded as the other backends word
+// it. The value is not in it: the published algorithm does not know it.
 func limitError(id string, max int64) *backends.Error {
 	return backends.Errorf(backends.CodeLimitReached,
-		"counter %q has reached its max %d", id, max).With("max", max)
+		"counter %q is at or above max %d", id, max).With("max", max)
 }
 
 func overflowError(id string) *backends.Error {

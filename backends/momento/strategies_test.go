@@ -55,10 +55,7 @@ func TestStrategiesFromScratch(t *testing.T) {
 			for n, want := range tt.steps {
 				res, err := b.Increment(ctxT(t), tt.strategy, id, tt.max)
 				if want.code != "" {
-					e := backendtest.WantCode(t, err, want.code)
-					if got := e.Details["max"]; got != tt.max {
-						t.Errorf("step %d: details max: got %v, want %d", n, got, tt.max)
-					}
+					backendtest.WantLimitReached(t, err, id, tt.max)
 					continue
 				}
 				if err != nil {
@@ -226,11 +223,14 @@ func TestStoredValues(t *testing.T) {
 			seed(t, b, id, tt.seed)
 
 			res, err := b.Increment(ctxT(t), tt.strategy, id, tt.max)
-			if tt.want != "" {
+			switch {
+			case tt.want == backends.CodeLimitReached:
+				backendtest.WantLimitReached(t, err, id, tt.max)
+			case tt.want != "":
 				backendtest.WantCode(t, err, tt.want)
-			} else if err != nil {
+			case err != nil:
 				t.Fatalf("got %v, want value %d", err, tt.value)
-			} else if res.Value != tt.value {
+			case res.Value != tt.value:
 				t.Errorf("got value %d, want %d", res.Value, tt.value)
 			}
 			wantStored(t, b, id, tt.final)
