@@ -28,6 +28,9 @@ func compareMain(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return 2
 	}
 	cfg, err := backends.LoadConfig(getenv)
+	if err == nil {
+		err = checkTargets(cfg, func(env string) string { return env })
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "counterlab compare: %v\n", err)
 		return 2

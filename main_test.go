@@ -283,7 +283,7 @@ func TestServeFlags(t *testing.T) {
 		"USE_CONDITIONAL_WRITES": "false",
 		"DYNAMODB_TABLE":         "env-table",
 	}
-	getenv, err := parseServeFlags([]string{
+	getenv, _, err := parseServeFlags([]string{
 		"--redis-url", "redis://from-flag:6379", "--use-conditional-writes",
 		"--max-counter-value=7",
 	}, io.Discard, func(name string) string { return env[name] })

@@ -56,28 +56,42 @@ var readTimeout = 30 * time.Second
 func serveMain(ctx context.Context, args []string, stderr io.Writer,
 	getenv func(string) string,
 ) int {
-	getenv, err := parseServeFlags(args, stderr, getenv)
+	getenv, name, err := parseServeFlags(args, stderr, getenv)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
+	// Configuration errors name the flag a value came from, or its variable.
+	bad := func(err error) int {
+		msg := err.Error()
+		for _, f := range serveFlags {
+			if name(f.env) != f.env {
+				msg = strings.ReplaceAll(msg, f.env, name(f.env))
+			}
+		}
+		fmt.Fprintf(stderr, "serve: %s\n", msg)
+		return 2
+	}
 
 	log, err := newLogger(stderr, getenv("COUNTERLAB_LOG_FORMAT"), getenv("COUNTERLAB_LOG_LEVEL"))
 	if err != nil {
-		fmt.Fprintf(stderr, "serve: %v\n", err)
-		return 2
+		return bad(err)
 	}
 	cfg, err := backends.LoadConfig(getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "serve: %v\n", err)
-		return 2
+		return bad(err)
+	}
+	if err := checkHostPort(cfg.Addr, true); err != nil {
+		return bad(fmt.Errorf("COUNTERLAB_ADDR=%q: %w", cfg.Addr, err))
+	}
+	if err := checkTargets(cfg, name); err != nil {
+		return bad(err)
 	}
 	limits, err := compare.LoadLimits(getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "serve: %v\n", err)
-		return 2
+		return bad(err)
 	}
 
 	if err := serve(ctx, cfg, limits, log, nil); err != nil {
@@ -88,9 +102,10 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer,
 }
 
 // parseServeFlags parses args and returns a getenv in which every flag given
-// replaces its variable.
+// replaces its variable, and name, which names a variable as the user gave
+// it: "--flag" for a flag given, the variable itself otherwise.
 func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string) (
-	func(string) string, error,
+	getenvOut func(string) string, name func(string) string, err error,
 ) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -109,27 +124,35 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "serve: unexpected arguments %q\n", fs.Args())
-		return nil, fmt.Errorf("unexpected arguments")
+		return nil, nil, fmt.Errorf("unexpected arguments")
 	}
 
-	overlay := map[string]string{}
+	overlay, flagOf := map[string]string{}, map[string]string{}
 	fs.Visit(func(f *flag.Flag) {
 		for _, sf := range serveFlags {
 			if sf.flag == f.Name {
 				overlay[sf.env] = f.Value.String()
+				flagOf[sf.env] = "--" + sf.flag
 			}
 		}
 	})
-	return func(name string) string {
+	getenvOut = func(name string) string {
 		if v, ok := overlay[name]; ok {
 			return v
 		}
 		return getenv(name)
-	}, nil
+	}
+	name = func(env string) string {
+		if f, ok := flagOf[env]; ok {
+			return f
+		}
+		return env
+	}
+	return getenvOut, name, nil
 }
 
 // newLogger builds the slog logger of the process, writing to w.

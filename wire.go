@@ -7,7 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
+
+	"github.com/momentohq/client-sdk-go/auth"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/counterlab/counterlab/backends"
 	"github.com/counterlab/counterlab/backends/dynamodb"
@@ -178,4 +182,62 @@ func isPrivateHost(host string) bool {
 	h := strings.ToLower(host)
 	return h == "" || h == "localhost" || !strings.Contains(h, ".") ||
 		strings.HasSuffix(h, ".local") || strings.HasSuffix(h, ".internal")
+}
+
+// checkTargets validates the configured targets before anything starts: the
+// Redis URL, the DynamoDB endpoint, the Momento API key and endpoint. name
+// gives the name to show for a variable: the flag it came from, or itself.
+// Values that may hold a secret are never shown.
+func checkTargets(cfg backends.Config, name func(env string) string) error {
+	if v := cfg.RedisURL; v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return fmt.Errorf("%s=%q: want a redis:// or rediss:// URL with a host, "+
+				"e.g. redis://localhost:6379", name("REDIS_URL"), backends.RedactURL(v))
+		}
+		if _, err := goredis.ParseURL(v); err != nil {
+			return fmt.Errorf("%s=%q: %v", name("REDIS_URL"), backends.RedactURL(v), err)
+		}
+	}
+
+	if v := cfg.DynamoDBEndpoint; v != "" && v != "aws" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s=%q: want an http:// or https:// URL with a host, "+
+				"e.g. http://localhost:8000, or aws", name("DYNAMODB_ENDPOINT"),
+				backends.RedactURL(v))
+		}
+	}
+
+	if cfg.MomentoAPIKey != "" {
+		if _, err := auth.FromString(cfg.MomentoAPIKey); err != nil {
+			return fmt.Errorf("MOMENTO_API_KEY is not a valid Momento API key")
+		}
+	}
+	if v := cfg.MomentoEndpoint; v != "" {
+		if err := checkHostPort(v, false); err != nil {
+			return fmt.Errorf("%s=%q: %w", name("MOMENTO_ENDPOINT"), v, err)
+		}
+	}
+	return nil
+}
+
+// checkHostPort validates a host:port address; listen allows an empty host
+// (every interface) and port 0 (any free port).
+func checkHostPort(addr string, listen bool) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port, e.g. 127.0.0.1:8080")
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if listen && err != nil {
+		return fmt.Errorf("want host:port with a port from 0 (any free port) to 65535")
+	}
+	if err != nil || (n == 0 && !listen) {
+		return fmt.Errorf("want host:port with a port from 1 to 65535")
+	}
+	if host == "" && !listen {
+		return fmt.Errorf("want host:port with a host, e.g. localhost:9090")
+	}
+	return nil
 }
