@@ -14,7 +14,7 @@ import (
 )
 
 func (h *handlers) registerBackends(r *gin.Engine) {
-	r.GET("/api/backends", h.listBackends)
+	getAndHead(r, "/api/backends", h.listBackends)
 }
 
 // backendInfo describes one backend: where it points, whether it answers and

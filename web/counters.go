@@ -21,7 +21,7 @@ const MaxIDBytes = 200
 
 func (h *handlers) registerCounters(r *gin.Engine) {
 	r.POST("/api/counters/:backend/:id/increment", answer(h.increment))
-	r.GET("/api/counters/:backend/:id", answer(h.getCounter))
+	getAndHead(r, "/api/counters/:backend/:id", answer(h.getCounter))
 	r.DELETE("/api/counters/:backend/:id", answer(h.resetCounter))
 }
 

@@ -20,7 +20,7 @@ import (
 )
 
 func (h *handlers) registerFaults(r *gin.Engine) {
-	r.GET("/api/faults", h.listFaults)
+	getAndHead(r, "/api/faults", h.listFaults)
 	r.PUT("/api/faults/:backend", answer(h.setFault))
 	r.DELETE("/api/faults/:backend", answer(h.clearFault))
 	r.DELETE("/api/faults", answer(h.clearFaults))

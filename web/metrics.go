@@ -73,7 +73,7 @@ func (m *metrics) observeRun(r compare.Ref, o compare.Outcome, d time.Duration) 
 
 func (h *handlers) registerMetrics(r *gin.Engine) {
 	r.Use(h.countRequests)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(h.metrics.registry,
+	getAndHead(r, "/metrics", gin.WrapH(promhttp.HandlerFor(h.metrics.registry,
 		promhttp.HandlerOpts{ErrorLog: slogPrinter{h}})))
 }
 

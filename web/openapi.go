@@ -20,7 +20,7 @@ import (
 
 func (h *handlers) registerOpenAPI(r *gin.Engine) {
 	doc := h.openAPI()
-	r.GET("/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, doc) })
+	getAndHead(r, "/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, doc) })
 }
 
 // Small builders of JSON Schema and OpenAPI objects.
@@ -230,9 +230,12 @@ func (h *handlers) openAPI() obj {
 		},
 	}
 
-	// HEAD answers like GET, without the body.
-	for _, p := range []string{"/", "/static/{filepath}", "/healthz", "/readyz"} {
-		ops := paths[p].(obj)
+	// Every GET route answers HEAD too, like GET without the body.
+	for _, o := range paths {
+		ops := o.(obj)
+		if ops["get"] == nil {
+			continue
+		}
 		head := obj{}
 		for k, v := range ops["get"].(obj) {
 			head[k] = v

@@ -99,3 +99,31 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadAnswersLikeGet checks that every GET route answers HEAD with the
+// status and content type of GET and no body.
+func TestHeadAnswersLikeGet(t *testing.T) {
+	l := newLab(t, labOptions{})
+	run := l.waitRun(l.startRun(map[string]any{"strategies": []string{"redis/incr"},
+		"workers": 1, "increments": 3}).ID)
+	l.call("POST", "/api/counters/redis/h/increment", nil).expect(t, "increment", 200, nil)
+
+	paths := []string{"/", "/static/app.js", "/healthz", "/readyz", "/metrics",
+		"/openapi.json", "/api/backends", "/api/faults", "/api/counters/redis/h",
+		"/api/runs", "/api/runs/" + run.ID, "/api/runs/" + run.ID + "/events",
+		"/api/runs/" + run.ID + "/export.json", "/api/runs/" + run.ID + "/export.csv",
+		"/api/runs/" + run.ID + "/charts/latency.svg", "/api/runs/nosuch"}
+	for _, p := range paths {
+		get := l.call("GET", p, nil)
+		head := l.call("HEAD", p, nil)
+		if head.status != get.status {
+			t.Errorf("HEAD %s: got status %d, want %d like GET", p, head.status, get.status)
+		}
+		if len(head.raw) != 0 {
+			t.Errorf("HEAD %s: got a body of %d bytes, want none", p, len(head.raw))
+		}
+		if g, h := get.header.Get("Content-Type"), head.header.Get("Content-Type"); g != h {
+			t.Errorf("HEAD %s: got Content-Type %q, want %q like GET", p, h, g)
+		}
+	}
+}

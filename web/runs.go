@@ -61,14 +61,14 @@ func (h *handlers) newRuns() *compare.Manager {
 }
 
 func (h *handlers) registerRuns(r *gin.Engine) {
-	r.GET("/api/runs", h.listRuns)
+	getAndHead(r, "/api/runs", h.listRuns)
 	r.POST("/api/runs", answer(h.startRun))
-	r.GET("/api/runs/:id", answer(h.getRun))
+	getAndHead(r, "/api/runs/:id", answer(h.getRun))
 	r.DELETE("/api/runs/:id", answer(h.cancelRun))
-	r.GET("/api/runs/:id/events", answer(h.runEvents))
-	r.GET("/api/runs/:id/export.json", answer(h.exportJSON))
-	r.GET("/api/runs/:id/export.csv", answer(h.exportCSV))
-	r.GET("/api/runs/:id/charts/:chart", answer(h.runChart))
+	getAndHead(r, "/api/runs/:id/events", answer(h.runEvents))
+	getAndHead(r, "/api/runs/:id/export.json", answer(h.exportJSON))
+	getAndHead(r, "/api/runs/:id/export.csv", answer(h.exportCSV))
+	getAndHead(r, "/api/runs/:id/charts/:chart", answer(h.runChart))
 }
 
 // limitsJSON are the run limits as the API shows them.
@@ -273,6 +273,9 @@ func (h *handlers) runEvents(c *gin.Context) error {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	if c.Request.Method == http.MethodHead {
+		return nil // the headers only: no stream
+	}
 	fmt.Fprintf(w, "retry: %d\n\n", eventsRetryMs)
 	w.Flush()
 
