@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"google.golang.org/grpc/codes"
 )
 
 // DefaultAddr is the standalone command's listen address: port 8080, like
@@ -105,13 +107,16 @@ func flagFaults(code string, delay time.Duration, rpcs, cacheName string,
 	if delay < 0 {
 		return nil, fmt.Errorf("emulator: --fault-delay %s is negative", delay)
 	}
-	if share < 0 || share > 1 {
+	if !(share >= 0 && share <= 1) { // also refuses NaN
 		return nil, fmt.Errorf("emulator: --fault-share %g is not between 0 and 1", share)
 	}
 	if code != "" {
 		c, err := ParseCode(code)
 		if err != nil {
 			return nil, fmt.Errorf("emulator: --fault-error: %w", err)
+		}
+		if c == codes.OK {
+			return nil, fmt.Errorf("emulator: --fault-error %q is not an error code", code)
 		}
 		f.Code = c
 	}
