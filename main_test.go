@@ -340,3 +340,18 @@ func TestEmulatorCommand(t *testing.T) {
 		t.Fatal("the emulator did not stop within 10s")
 	}
 }
+
+// TestHelpNamesCommands checks that "counterlab -h", which shows serve's
+// flags, also points to the other commands.
+func TestHelpNamesCommands(t *testing.T) {
+	var stderr bytes.Buffer
+	env := func(string) string { return "" }
+	if got := run(context.Background(), []string{"-h"}, io.Discard, &stderr, env); got != 0 {
+		t.Fatalf("run(-h) = %d, want 0", got)
+	}
+	for _, want := range []string{"usage: counterlab serve", "emulator, compare, healthcheck"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("run(-h) printed %q, want it to contain %q", stderr.String(), want)
+		}
+	}
+}

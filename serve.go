@@ -122,6 +122,8 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 			"Each flag overrides its environment variable, named in parentheses.\n"+
 			"MOMENTO_API_KEY (real Momento) is read from the environment only.\n\n")
 		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nOther commands: emulator, compare, healthcheck "+
+			"(\"counterlab help\" lists them).\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
